@@ -1,0 +1,116 @@
+-- zeke.nvim's public API. Everything a user calls lives here; other modules are internal.
+local config = require('zeke.config')
+local host = require('zeke.host')
+local notify = require('zeke.notify')
+
+local M = {}
+
+local did_setup = false
+local augroup = vim.api.nvim_create_augroup('Zeke', { clear = true })
+
+local function report(issues)
+  local errors, warnings = {}, {}
+  for _, issue in ipairs(issues) do
+    if issue.severity == 'error' then
+      errors[#errors + 1] = issue.message
+    else
+      warnings[#warnings + 1] = issue.message
+    end
+  end
+  if #errors > 0 then
+    notify.error('invalid setup() options, defaults used instead:\n' .. table.concat(errors, '\n'))
+  end
+  for _, w in ipairs(warnings) do
+    notify.warn(w, { once = 'setup:' .. w })
+  end
+end
+
+local function start_triggers(options)
+  vim.api.nvim_clear_autocmds({ group = augroup })
+  vim.api.nvim_create_autocmd('VimLeavePre', { group = augroup, callback = host.stop })
+  vim.api.nvim_create_autocmd('InsertEnter', { group = augroup, once = true, callback = host.start })
+  local delay = options.host.start_delay_ms
+  if delay < 0 then
+    return
+  end
+  local function later()
+    vim.defer_fn(host.start, delay)
+  end
+  if vim.v.vim_did_enter == 1 and #vim.api.nvim_list_uis() > 0 then
+    later()
+  else
+    vim.api.nvim_create_autocmd('UIEnter', { group = augroup, once = true, callback = later })
+  end
+end
+
+---Configures zeke. Safe to call again: the running host picks up the new options.
+---@param opts? table see :help zeke-options
+function M.setup(opts)
+  if vim.g.zeke_disable then
+    return
+  end
+  local resolved = config.resolve(opts)
+  report(resolved.issues)
+  host.configure(resolved.options, resolved.user)
+  M._issues = resolved.issues
+  start_triggers(resolved.options)
+  did_setup = true
+end
+
+---@private Commands call this so that they work before (or without) setup().
+function M._ensure_setup()
+  if not did_setup then
+    M.setup({})
+  end
+  return not vim.g.zeke_disable
+end
+
+---Restarts the host (:ZekeRestart), forgetting earlier failures.
+function M.restart()
+  if not M._ensure_setup() then
+    return notify.warn('disabled (vim.g.zeke_disable)')
+  end
+  local group = vim.api.nvim_create_augroup('ZekeRestartReport', { clear = true })
+  vim.api.nvim_create_autocmd('User', {
+    group = group,
+    pattern = { 'ZekeHostReady', 'ZekeHostFailed' },
+    once = true,
+    callback = function(ev)
+      vim.api.nvim_del_augroup_by_id(group)
+      if ev.match == 'ZekeHostReady' then
+        notify.info(('host restarted (ready in %d ms)'):format(ev.data.ready_ms))
+      end
+    end,
+  })
+  host.restart()
+end
+
+---Opens the host's log file (:ZekeLog).
+function M.open_log()
+  M._ensure_setup()
+  vim.cmd.split(vim.fn.fnameescape(host.options().log.file))
+end
+
+---Sends a request to the host. `cb(err, result)` runs on the main loop; returns an id for
+---`cancel(id)`. For scripts and integrations: see :help zeke-api.
+---@param method string
+---@param params table|nil
+---@param cb fun(err: {code: string, message: string}|nil, result: any)
+---@return integer
+function M.request(method, params, cb)
+  M._ensure_setup()
+  return host.request(method, params, cb)
+end
+
+---Cancels a request started with `request()`.
+---@param id integer
+function M.cancel(id)
+  host.cancel(id)
+end
+
+---State of the host: `status` ("stopped", "starting", "ready", "failed"), `ready_ms`, `failure`.
+function M.status()
+  return host.status()
+end
+
+return M

@@ -1,0 +1,21 @@
+-- Mirror of src/protocol.ts: the host's methods and whether Lua may call them synchronously
+-- (`instant`: answered from memory). test/unit/protocol.test.ts keeps the two in step.
+local M = {}
+
+M.methods = {
+  initialize = { instant = false },
+  ping = { instant = true },
+  config = { instant = true },
+  health = { instant = false },
+  shutdown = { instant = true },
+}
+
+-- Lua → host messages on the job channel.
+M.REQUEST = 'zeke_request' -- notification: id, method, params
+M.CANCEL = 'zeke_cancel' -- notification: id
+M.CALL = 'zeke_call' -- request: method, params (instant methods only)
+
+-- Exit code of a host whose Node.js is too old (src/main.ts).
+M.EXIT_NODE_TOO_OLD = 3
+
+return M

@@ -1,0 +1,11 @@
+export { configSchema, configJsonSchema, defaultAliases, modelRef, providerKinds } from './schema.js';
+export type { Config, ConfigInput, JsonSchema, ProviderOptions } from './schema.js';
+export { resolveConfig, deepMerge } from './resolve.js';
+export type { ResolvedConfig } from './resolve.js';
+export type { ResolvedProvider, ProviderKind } from './providers.js';
+export { BUILT_IN_PROVIDERS } from './providers.js';
+export { Secret, resolveSecret } from './secret.js';
+export { validateOptions, jsonSchema } from './validate.js';
+export type { ConfigIssue } from './validate.js';
+export { defaultTomlPath, readZekeToml, findLine } from './toml.js';
+export { expectedLabel, formatPath, luaTypeName, schemaAt } from './labels.js';

@@ -1,0 +1,133 @@
+// The one schema for zeke.nvim's options: defaults, validation (host side here, Lua side
+// through the generated lua/zeke/schema.lua) and the option list in doc/zeke.txt all come
+// from it. `expected` labels are what error messages say a field should be.
+import { z } from 'zod';
+
+const url = z.url({ protocol: /^https?$/ }).meta({ expected: 'a URL (http:// or https://)' });
+
+/** A secret: a literal value or `env:VAR`. Resolved in the host; never logged or shown. */
+const secret = z.string().meta({ expected: 'a string (a key, or env:VAR to read it from the environment)' });
+
+/** `provider:model`, split on the first colon (`ollama:deepseek-coder:14b`). */
+export const modelRef = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+:.+$/)
+  .meta({ expected: 'a model ref "provider:model" (e.g. "ollama:qwen2.5-coder:7b")', lua_pattern: '^[%w_.-]+:.+$' });
+
+export const providerKinds = ['ollama', 'openai', 'openai-compatible', 'azure', 'anthropic', 'gemini'] as const;
+
+const endpointList = z
+  .union([z.array(url), z.string()])
+  .meta({ expected: 'a list of URLs (or one comma-separated string of URLs)' });
+
+export const providerSchema = z
+  .object({
+    kind: z.enum(providerKinds).optional().describe('Wire protocol. Implied for the providers zeke knows by name.'),
+    enabled: z.boolean().optional().describe('Set to false to ignore this provider.'),
+    base_url: url.optional().describe("The provider's API address (a proxy, gateway or local server works too)."),
+    api_key: secret.optional().describe('The API key, or "env:VAR". Never logged or shown.'),
+    endpoints: endpointList.optional().describe('Ollama only: one or several instances; the healthiest, fastest one is used.'),
+    endpoint: url.optional().describe('Azure only: the resource address, e.g. https://NAME.openai.azure.com/'),
+    api_version: z.string().optional().describe('Azure only: the api-version query parameter.'),
+    deployments: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ expected: 'a table of model = "deployment name"' })
+      .describe('Azure only: model name → deployment name.'),
+    timeout_ms: z.number().int().positive().optional().meta({ expected: 'a positive whole number of milliseconds' }).describe('Request timeout.'),
+    proxy: url.optional().describe('HTTP(S) proxy for this provider; otherwise HTTPS_PROXY/NO_PROXY apply.'),
+    keep_alive: z.string().optional().describe('Ollama only: how long a model stays loaded, e.g. "30m".'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    host: z
+      .object({
+        node: z.string().default('node').describe('The Node.js (>= 20.18) executable that runs the host.'),
+        transport: z
+          .enum(['job', 'rplugin'])
+          .default('job')
+          .describe('"job": zeke starts its own host (default). "rplugin": use Neovim\'s node provider (needs :UpdateRemotePlugins).'),
+        start_delay_ms: z
+          .number()
+          .int()
+          .min(-1)
+          .default(300)
+          .meta({ expected: 'a whole number of milliseconds (-1 to start only on first use)' })
+          .describe('Start the host this long after UIEnter; it also starts on first InsertEnter or command. -1: only on first use.'),
+        max_restarts: z.number().int().min(0).default(5).describe('Restarts (with backoff) after crashes before giving up until :ZekeRestart.'),
+      })
+      .strict()
+      .default({ node: 'node', transport: 'job', start_delay_ms: 300, max_restarts: 5 }),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level of the log file.'),
+        file: z.string().optional().describe("Log file; default stdpath('log')/zeke.log."),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    config_file: z
+      .union([z.string(), z.literal(false)])
+      .optional()
+      .meta({ expected: 'a path, or false' })
+      .describe('The zeke.toml to read; default $XDG_CONFIG_HOME/zeke/zeke.toml. false: read none.'),
+    api: z
+      .object({
+        mode: z.enum(['direct', 'omen', 'hybrid']).default('direct').describe('direct: zeke routes itself; omen: everything through the OMEN base_url; hybrid: OMEN scores, zeke calls directly.'),
+        base_url: url.optional().describe('OMEN (or LiteLLM) OpenAI-compatible base URL, e.g. http://localhost:8080/v1'),
+        api_key: secret.optional().describe('Key for base_url, or "env:VAR".'),
+      })
+      .strict()
+      .default({ mode: 'direct' }),
+    aliases: z
+      .record(z.string(), z.union([modelRef, z.array(modelRef).min(1)]))
+      .optional()
+      .meta({ expected: 'a table of alias = "provider:model" or a list of them' })
+      .describe('Model aliases; a list is a fallback chain. Merged over the defaults.'),
+    providers: z
+      .record(z.string(), providerSchema)
+      .optional()
+      .meta({ expected: 'a table of provider name = { options }' })
+      .describe('Providers by name: ollama, openai, azure, anthropic, gemini, xai, deepseek, mistral, or any name with kind = "openai-compatible".'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ProviderOptions = z.output<typeof providerSchema>;
+
+/** The aliases of the user's seeds: fast local code models, a cloud model for harder work. */
+export const defaultAliases: Record<string, string | string[]> = {
+  'code-fast': 'ollama:deepseek-coder:14b',
+  'code-plus': 'ollama:deepseek-coder:33b',
+  'code-smart': ['openai:gpt-4o-mini', 'azure:gpt-4o-mini'],
+  'reason-deep': 'anthropic:claude-sonnet-4-5',
+  local: 'ollama:llama3.1:8b',
+};
+
+/** JSON Schema of the input side (what a user may write), with the `expected` labels. */
+export function configJsonSchema(): JsonSchema {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  pattern?: string;
+  default?: unknown;
+  description?: string;
+  expected?: string;
+  /** The same check as `pattern`, as a Lua pattern, for lua/zeke/config.lua. */
+  lua_pattern?: string;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  minItems?: number;
+  required?: string[];
+}

@@ -1,0 +1,98 @@
+// The transport-free host core: a method table with zod-validated params, an AbortSignal per
+// call, events out. Adapters (nvim msgpack, JSON-RPC stdio, rplugin) only move messages.
+import { methods, type HealthReport, type InitializeResult, type MethodName, type PingResult } from '../protocol.js';
+import { resolveConfig, type ResolvedConfig } from '../config/index.js';
+import type { Logger } from '../log/logger.js';
+import { VERSION } from '../version.js';
+import { ErrorCode, ZekeError } from './errors.js';
+
+export type EmitEvent = (event: string, payload: unknown) => void;
+
+export interface Core {
+  call(method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
+  isInstant(method: string): boolean;
+  /** The current resolved config (defaults until `initialize`). */
+  config(): ResolvedConfig;
+}
+
+export interface CoreOptions {
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  emit?: EmitEvent;
+  startedAt?: number;
+}
+
+type Handler = (params: any, signal: AbortSignal) => Promise<unknown> | unknown;
+
+export function createCore(opts: CoreOptions): Core {
+  const { log } = opts;
+  const env = opts.env ?? process.env;
+  const startedAt = opts.startedAt ?? Date.now();
+  let resolved: ResolvedConfig | undefined;
+
+  function configure(options: unknown): ResolvedConfig {
+    resolved = resolveConfig(options, env);
+    for (const p of resolved.providers) log.redact(p.apiKey.reveal());
+    log.redact(resolved.api.apiKey.reveal());
+    for (const issue of resolved.issues) log.warn('config: %s (%s)', issue.message, issue.source);
+    return resolved;
+  }
+
+  const current = () => resolved ?? configure(undefined);
+
+  const handlers: Record<MethodName, Handler> = {
+    initialize(p): InitializeResult {
+      if (p.log_file || p.log_level) log.configure({ file: p.log_file, level: p.log_level });
+      log.info('initialize from %s %s (host %s, node %s)', p.client.name, p.client.version ?? '', VERSION, process.version);
+      const cfg = configure(p.options);
+      return {
+        version: VERSION,
+        node_version: process.version,
+        pid: process.pid,
+        log_file: log.file ?? null,
+        toml: cfg.toml,
+        config_issues: cfg.issues,
+      };
+    },
+    ping(): PingResult {
+      return { pong: true, time: Date.now() };
+    },
+    config() {
+      const cfg = current();
+      // Secrets serialize as "[set]" / "[not set]" (see Secret.toJSON).
+      return JSON.parse(JSON.stringify({ options: cfg.options, aliases: cfg.aliases, providers: cfg.providers, api: cfg.api, toml: cfg.toml }));
+    },
+    async health(p, signal): Promise<HealthReport> {
+      // Loaded on first use: keeps undici out of host start-up.
+      const { collectHealth } = await import('../health/index.js');
+      return collectHealth(current(), { timeoutMs: p.timeout_ms ?? 3000, signal, startedAt, logFile: log.file ?? null });
+    },
+    shutdown() {
+      log.info('shutdown requested');
+      return {};
+    },
+  };
+
+  return {
+    async call(method, rawParams, signal) {
+      const spec = (methods as Record<string, (typeof methods)[MethodName]>)[method];
+      if (!spec) throw new ZekeError(ErrorCode.UnknownMethod, `unknown method: ${method}`);
+      const parsed = spec.params.safeParse(rawParams ?? {});
+      if (!parsed.success) {
+        const first = parsed.error.issues[0];
+        throw new ZekeError(ErrorCode.InvalidParams, `${method}: invalid params at ${first?.path.join('.') || '(root)'}: ${first?.message}`);
+      }
+      if (signal.aborted) throw new ZekeError(ErrorCode.Cancelled, 'cancelled');
+      const started = performance.now();
+      try {
+        return await handlers[method as MethodName](parsed.data, signal);
+      } finally {
+        log.debug('%s done in %sms', method, (performance.now() - started).toFixed(1));
+      }
+    },
+    isInstant(method) {
+      return (methods as Record<string, { instant: boolean }>)[method]?.instant ?? false;
+    },
+    config: current,
+  };
+}

@@ -1,0 +1,85 @@
+// Every method the host serves, defined once: name, params schema, and whether Lua may call
+// it synchronously (`instant`: answered from memory, no I/O). lua/zeke/protocol.lua mirrors
+// this table; test/unit/protocol.test.ts checks that both sides agree.
+import { z } from 'zod';
+import type { ConfigIssue } from './config/index.js';
+
+export const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
+
+export const methods = {
+  /** First call from every client: options from setup(), where to log. Can be repeated. */
+  initialize: {
+    instant: false,
+    params: z.object({
+      client: z.object({ name: z.string(), version: z.string().optional() }),
+      options: z.unknown().optional(),
+      log_file: z.string().optional(),
+      log_level: logLevel.optional(),
+    }),
+  },
+  /** Round trip check; the host answers at once. */
+  ping: { instant: true, params: z.object({}).passthrough() },
+  /** The resolved config with secrets shown only as set / not set. */
+  config: { instant: true, params: z.object({}).passthrough() },
+  /** Health of the host, the config and every configured provider (cheap probes only). */
+  health: {
+    instant: false,
+    params: z.object({ timeout_ms: z.number().int().positive().max(60_000).optional() }),
+  },
+  /** Stop serving; the process exits when the client closes the channel. */
+  shutdown: { instant: true, params: z.object({}).passthrough() },
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type ParamsOf<M extends MethodName> = z.output<(typeof methods)[M]['params']>;
+
+export interface InitializeResult {
+  version: string;
+  node_version: string;
+  pid: number;
+  log_file: string | null;
+  toml: { path: string | null; found: boolean };
+  config_issues: ConfigIssue[];
+}
+
+export interface PingResult {
+  pong: true;
+  /** Host clock, ms since epoch. */
+  time: number;
+}
+
+export interface ProbeResult {
+  /** What was probed: the address, never with a key in it. */
+  url: string;
+  ok: boolean;
+  status?: number;
+  latency_ms: number;
+  /** One line a user can act on. */
+  message: string;
+  version?: string;
+  models?: string[];
+}
+
+export interface ProviderHealth {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  configured: boolean;
+  /** "set (env:OPENAI_API_KEY)" / "not set (…)"; never the key. */
+  key: string;
+  needs_key: boolean;
+  probes: ProbeResult[];
+}
+
+export interface HealthReport {
+  host: { version: string; node_version: string; pid: number; uptime_ms: number; rss_bytes: number; log_file: string | null };
+  config: { toml_path: string | null; toml_found: boolean; issues: ConfigIssue[] };
+  api: { mode: string; base_url: string | null; key: string; probe: ProbeResult | null };
+  providers: ProviderHealth[];
+}
+
+/** Events the host sends without being asked (host → client notifications). */
+export const events = {
+  /** The host's log file or config changed state worth telling the user once. */
+  'config-issues': 'config-issues',
+} as const;
