@@ -125,6 +125,13 @@ local function matches_type(node, v)
     if node.format == 'uri' and not v:match('^https?://[^%s]+$') then
       return false
     end
+    if node.format == 'url-csv' then
+      for item in (v .. ','):gmatch('([^,]*),') do
+        if not vim.trim(item):match('^https?://[^%s,]+$') then
+          return false
+        end
+      end
+    end
     if node.lua_pattern and not v:match(node.lua_pattern) then
       return false
     end

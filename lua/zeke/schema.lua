@@ -9,12 +9,14 @@ return {
         anyOf = {
           {
             expected = "a model ref \"provider:model\" (e.g. \"ollama:qwen2.5-coder:7b\")",
+            lua_pattern = "^[%w_.-]+:.+$",
             pattern = "^[A-Za-z0-9_.-]+:.+$",
             type = "string",
           },
           {
             items = {
               expected = "a model ref \"provider:model\" (e.g. \"ollama:qwen2.5-coder:7b\")",
+              lua_pattern = "^[%w_.-]+:.+$",
               pattern = "^[A-Za-z0-9_.-]+:.+$",
               type = "string",
             },
@@ -161,9 +163,11 @@ return {
                   format = "uri",
                   type = "string",
                 },
+                minItems = 1,
                 type = "array",
               },
               {
+                format = "url-csv",
                 type = "string",
               },
             },

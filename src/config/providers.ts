@@ -51,6 +51,7 @@ export function resolveProviders(
   user: Record<string, ProviderOptions> | undefined,
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
+  sourceOf: (path: string[]) => string = () => 'config',
 ): ResolvedProvider[] {
   const names = new Set([...Object.keys(BUILT_IN_PROVIDERS), ...Object.keys(user ?? {})]);
   const out: ResolvedProvider[] = [];
@@ -63,7 +64,7 @@ export function resolveProviders(
         severity: 'error',
         field: `providers.${name}.kind`,
         message: `\`providers.${name}.kind\` is required for a provider zeke does not know by name (e.g. "openai-compatible")`,
-        source: 'config',
+        source: sourceOf(['providers', name]),
       });
       continue;
     }
@@ -74,7 +75,7 @@ export function resolveProviders(
       enabled: opts?.enabled ?? true,
       configured: opts !== undefined || name === 'ollama' || (builtIn?.api_key !== undefined && apiKey.isSet),
       baseUrl: stripSlash(opts?.base_url ?? builtIn?.base_url),
-      endpoints: parseEndpoints(opts?.endpoints, builtIn?.endpoints, name, issues),
+      endpoints: parseEndpoints(opts?.endpoints, builtIn?.endpoints),
       endpoint: stripSlash(opts?.endpoint),
       apiVersion: opts?.api_version ?? builtIn?.api_version,
       deployments: opts?.deployments ?? {},
@@ -90,7 +91,7 @@ export function resolveProviders(
     }
     const missing = requiredField(provider);
     if (missing && provider.configured && provider.enabled) {
-      issues.push({ severity: 'error', field: `providers.${name}.${missing}`, message: `\`providers.${name}.${missing}\` is required for a ${kind} provider`, source: 'config' });
+      issues.push({ severity: 'error', field: `providers.${name}.${missing}`, message: `\`providers.${name}.${missing}\` is required for a ${kind} provider`, source: sourceOf(['providers', name]) });
       provider.enabled = false;
     }
     out.push(provider);
@@ -105,27 +106,11 @@ function requiredField(p: ResolvedProvider): string | undefined {
   return undefined;
 }
 
-/** The seeds' CSV form (`"http://a:11434,http://b:11434"`) and a list both work. */
-function parseEndpoints(
-  value: string | string[] | undefined,
-  fallback: string[] | undefined,
-  name: string,
-  issues: ConfigIssue[],
-): string[] {
+/** The seeds' CSV form (`"http://a:11434,http://b:11434"`) and a list both work (validated by the schema). */
+function parseEndpoints(value: string | string[] | undefined, fallback: string[] | undefined): string[] {
   if (value === undefined) return fallback ?? [];
-  const list = Array.isArray(value) ? value : value.split(',').map((s) => s.trim()).filter(Boolean);
-  const good: string[] = [];
-  for (const item of list) {
-    if (/^https?:\/\/[^\s,]+$/.test(item)) good.push(stripSlash(item)!);
-    else
-      issues.push({
-        severity: 'error',
-        field: `providers.${name}.endpoints`,
-        message: `\`providers.${name}.endpoints\` should be a list of URLs (or one comma-separated string of URLs), got ${JSON.stringify(item)}`,
-        source: 'config',
-      });
-  }
-  return good.length > 0 ? good : fallback ?? [];
+  const list = Array.isArray(value) ? value : value.split(',').map((s) => s.trim());
+  return list.filter(Boolean).map((url) => stripSlash(url)!);
 }
 
 function stripSlash(url: string | undefined): string | undefined {

@@ -25,8 +25,10 @@ export function resolveConfig(setupOptions: unknown, env: NodeJS.ProcessEnv = pr
   const tomlPath = fileSetting === false ? null : expandHome(fileSetting ?? defaultTomlPath(env));
   let tomlFound = false;
   let tomlOptions: Record<string, unknown> = {};
+  let locateInToml: (path: readonly PropertyKey[]) => string | undefined = () => tomlPath ?? undefined;
   if (tomlPath) {
     const toml = readZekeToml(tomlPath);
+    locateInToml = toml.locate;
     tomlFound = toml.found;
     issues.push(...toml.issues);
     const checked = validateOptions(toml.options, tomlPath, toml.locate);
@@ -40,7 +42,10 @@ export function resolveConfig(setupOptions: unknown, env: NodeJS.ProcessEnv = pr
   for (const [name, target] of Object.entries({ ...defaultAliases, ...(options.aliases ?? {}) })) {
     aliases[name] = Array.isArray(target) ? target : [target];
   }
-  const providers = resolveProviders(options.providers, env, issues);
+  // A provider-level problem belongs to the source that last touched that provider.
+  const sourceOf = (path: string[]) =>
+    valueAt(setup.options, path) !== undefined ? 'setup()' : locateInToml(path) ?? 'config';
+  const providers = resolveProviders(options.providers, env, issues, sourceOf);
   return {
     options,
     aliases,
@@ -49,6 +54,15 @@ export function resolveConfig(setupOptions: unknown, env: NodeJS.ProcessEnv = pr
     toml: { path: tomlPath, found: tomlFound },
     issues,
   };
+}
+
+function valueAt(root: unknown, path: string[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
 }
 
 function expandHome(path: string): string {

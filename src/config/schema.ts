@@ -16,8 +16,14 @@ export const modelRef = z
 
 export const providerKinds = ['ollama', 'openai', 'openai-compatible', 'azure', 'anthropic', 'gemini'] as const;
 
+/** The seeds' CSV form: `"http://a:11434,http://b:11434"`. */
+export function isUrlCsv(value: string): boolean {
+  const items = value.split(',').map((s) => s.trim());
+  return items.length > 0 && items.every((item) => /^https?:\/\/[^\s,]+$/.test(item));
+}
+
 const endpointList = z
-  .union([z.array(url), z.string()])
+  .union([z.array(url).min(1), z.string().refine(isUrlCsv).meta({ format: 'url-csv' })])
   .meta({ expected: 'a list of URLs (or one comma-separated string of URLs)' });
 
 export const providerSchema = z

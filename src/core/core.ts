@@ -77,7 +77,9 @@ export function createCore(opts: CoreOptions): Core {
     async call(method, rawParams, signal) {
       const spec = (methods as Record<string, (typeof methods)[MethodName]>)[method];
       if (!spec) throw new ZekeError(ErrorCode.UnknownMethod, `unknown method: ${method}`);
-      const parsed = spec.params.safeParse(rawParams ?? {});
+      // Lua's empty table travels as an empty msgpack array.
+      const params = rawParams == null || (Array.isArray(rawParams) && rawParams.length === 0) ? {} : rawParams;
+      const parsed = spec.params.safeParse(params);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
         throw new ZekeError(ErrorCode.InvalidParams, `${method}: invalid params at ${first?.path.join('.') || '(root)'}: ${first?.message}`);
