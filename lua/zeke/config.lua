@@ -175,8 +175,11 @@ end
 
 local check
 
--- A union is valid when one branch takes the value with no error.
+-- A union is valid when one branch takes the value with no error. When exactly one branch
+-- has the right container type (a list where a list or a string is allowed), its own,
+-- more precise problems are reported — as zod does in the host.
 local function check_union(node, v, path, issues)
+  local typed = {}
   for _, branch in ipairs(node.anyOf) do
     local trial = {}
     local cleaned = check(branch, v, path, trial)
@@ -188,6 +191,13 @@ local function check_union(node, v, path, issues)
       vim.list_extend(issues, trial)
       return cleaned, true
     end
+    if (branch.type == 'array' and is_list(v)) or (branch.type == 'object' and type(v) == 'table' and not is_list(v)) then
+      typed[#typed + 1] = trial
+    end
+  end
+  if #typed == 1 then
+    vim.list_extend(issues, typed[1])
+    return nil, true
   end
   return nil, false
 end
@@ -216,13 +226,13 @@ check = function(node, v, path, issues)
   end
   if node.type == 'array' then
     if node.items then
+      local before = #issues
       for i, item in ipairs(v) do
-        local trial = {}
-        check(node.items, item, append(path, i), trial)
-        if #trial > 0 then
-          -- Dropping one item would shift the rest; the whole list goes, as in the host.
-          return fail()
-        end
+        check(node.items, item, append(path, i), issues)
+      end
+      if #issues > before then
+        -- Dropping one item would shift the rest; the whole list goes, as in the host.
+        return nil
       end
     end
     return v

@@ -38,9 +38,9 @@ export function validateOptions(
   for (let round = 0; round < 50; round++) {
     const result = configSchema.safeParse(options);
     if (result.success) break;
-    for (const issue of result.error.issues) {
+    for (const issue of result.error.issues.flatMap(narrowUnion)) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
+        for (const key of issue.keys ?? []) {
           const path = [...issue.path, key];
           issues.push({ severity: 'warn', field: formatPath(path), message: `unknown option \`${formatPath(path)}\` (ignored)`, source: where(path) });
           removeAt(options, path);
@@ -59,6 +59,24 @@ export function validateOptions(
     }
   }
   return { options, issues };
+}
+
+interface AnyIssue {
+  code: string;
+  path: PropertyKey[];
+  keys?: string[];
+  errors?: AnyIssue[][];
+}
+
+/**
+ * A union where exactly one branch has the right shape (a list where a list or a string is
+ * allowed) reports that branch's own, more precise problems. lua/zeke/config.lua does the same.
+ */
+function narrowUnion(issue: AnyIssue): AnyIssue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors) return [issue];
+  const shaped = issue.errors.filter((branch) => !branch.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((e) => narrowUnion({ ...e, path: [...issue.path, ...e.path] }));
 }
 
 function describeValue(value: unknown): string {

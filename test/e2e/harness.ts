@@ -108,7 +108,7 @@ export async function startNvim(opts: StartOptions = {}): Promise<Session> {
     home,
     events,
     notifications,
-    lua: (code, args = []) => nvim.lua(code, args) as any,
+    lua: (code, args = []) => nvim.lua(code, args as any) as any,
     input: async (keys) => {
       await nvim.input(keys);
     },
