@@ -1,17 +1,9 @@
 // Host entry. Checks Node first (before loading anything that may need a newer Node), then
 // starts the adapter named on the command line: `--stdio` for JSON-RPC, else Neovim.
-const MIN_NODE = [20, 18, 1] as const;
-export const EXIT_NODE_TOO_OLD = 3;
+import { MIN_NODE, nodeIsTooOld } from './node-version.js';
 
-function nodeIsTooOld(version: string): boolean {
-  const parts = version.replace(/^v/, '').split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const have = parts[i] ?? 0;
-    const need = MIN_NODE[i]!;
-    if (have !== need) return have < need;
-  }
-  return false;
-}
+/** Exit code Lua recognises as "Node too old" (lua/zeke/protocol.lua). */
+const EXIT_NODE_TOO_OLD = 3;
 
 if (nodeIsTooOld(process.version)) {
   process.stderr.write(
