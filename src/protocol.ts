@@ -74,7 +74,7 @@ export interface ProviderHealth {
 export interface HealthReport {
   host: { version: string; node_version: string; pid: number; uptime_ms: number; rss_bytes: number; log_file: string | null };
   config: { toml_path: string | null; toml_found: boolean; issues: ConfigIssue[] };
-  api: { mode: string; base_url: string | null; key: string; probe: ProbeResult | null };
+  api: { base_url: string | null; key: string; probe: ProbeResult | null };
   providers: ProviderHealth[];
 }
 

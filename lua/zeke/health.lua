@@ -180,12 +180,12 @@ local function report_providers(report)
   local api = report.api
   local base = nonnil(api.base_url)
   if base then
-    vim.health.info(('api: mode %s, base_url %s, key %s'):format(api.mode, base, api.key))
+    vim.health.info(('api: base_url %s, key %s'):format(base, api.key))
     if nonnil(api.probe) then
       report_probe('OMEN', api.probe)
     end
   else
-    vim.health.info('api: mode ' .. api.mode .. ' (no OMEN base_url)')
+    vim.health.info('api: no OMEN / LiteLLM base_url')
   end
   for _, p in ipairs(report.providers) do
     local head = ('provider %s (%s)'):format(p.name, p.kind)

@@ -282,7 +282,9 @@ local function spawn_job()
 end
 
 local function start_rplugin()
-  if vim.fn.exists('*ZekeRequest') ~= 1 then
+  -- The manifest :UpdateRemotePlugins writes defines ZekeRequest lazily (a FuncUndefined
+  -- autocmd until its first call), so exists('*ZekeRequest') is 0 right after startup.
+  if vim.fn.exists('*ZekeRequest') ~= 1 and vim.fn.exists('#FuncUndefined#ZekeRequest') ~= 1 then
     local reason = 'transport = "rplugin" needs Neovim\'s node provider and :UpdateRemotePlugins (then restart Neovim); see :checkhealth provider'
     notify.error(reason, { once = 'rplugin-missing' })
     return set_failed(reason)
@@ -290,7 +292,16 @@ local function start_rplugin()
   state.generation = state.generation + 1
   state.spawned_at = uv.hrtime()
   state.status = 'starting'
-  M._send_initialize()
+  -- The first call starts the node provider; if it cannot (node not on PATH, bad
+  -- g:node_host_prog), the call raises a Vim error: fail clearly instead of hanging.
+  local ok, err = pcall(M._send_initialize)
+  if not ok then
+    local reason = ('the node provider could not run rplugin/node/zeke: %s; see :checkhealth provider'):format(
+      vim.trim(tostring(err))
+    )
+    notify.error(reason, { once = 'rplugin-failed' })
+    set_failed(reason)
+  end
 end
 
 ---@private

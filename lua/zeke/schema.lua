@@ -30,9 +30,7 @@ return {
     },
     api = {
       additionalProperties = false,
-      default = {
-        mode = "direct",
-      },
+      default = {},
       properties = {
         api_key = {
           expected = "a string (a key, or env:VAR to read it from the environment)",
@@ -41,15 +39,6 @@ return {
         base_url = {
           expected = "a URL (http:// or https://)",
           format = "uri",
-          type = "string",
-        },
-        mode = {
-          default = "direct",
-          enum = {
-            "direct",
-            "omen",
-            "hybrid",
-          },
           type = "string",
         },
       },

@@ -82,8 +82,8 @@ export function docOptionsSection(schema: JsonSchema): string {
     const tag = `*zeke-option-${path.replace(/<name>/, 'NAME')}*`;
     const gap = Math.max(2, 78 - path.length - tag.length);
     out.push(`${path}${' '.repeat(gap)}${tag}`);
-    const def = node.default !== undefined ? `  Default: ${JSON.stringify(node.default)}` : '';
-    out.push(`    Type: ${expectedLabel(node)}.${def}`);
+    const def = node.default !== undefined ? ` Default: ${JSON.stringify(node.default)}` : '';
+    for (const line of wrap(`Type: ${expectedLabel(node)}.${def}`, 72)) out.push(`    ${line}`);
     if (node.description) for (const line of wrap(node.description, 72)) out.push(`    ${line}`);
     out.push('');
   }

@@ -12,7 +12,7 @@ export interface ResolvedConfig {
   /** alias → ordered fallback chain of refs. */
   aliases: Record<string, string[]>;
   providers: ResolvedProvider[];
-  api: { mode: Config['api']['mode']; baseUrl?: string; apiKey: Secret };
+  api: { baseUrl?: string; apiKey: Secret };
   toml: { path: string | null; found: boolean };
   issues: ConfigIssue[];
 }
@@ -50,7 +50,7 @@ export function resolveConfig(setupOptions: unknown, env: NodeJS.ProcessEnv = pr
     options,
     aliases,
     providers,
-    api: { mode: options.api.mode, baseUrl: options.api.base_url?.replace(/\/+$/, ''), apiKey: resolveSecret(options.api.api_key, env) },
+    api: { baseUrl: options.api.base_url?.replace(/\/+$/, ''), apiKey: resolveSecret(options.api.api_key, env) },
     toml: { path: tomlPath, found: tomlFound },
     issues,
   };

@@ -50,7 +50,7 @@ export const configSchema = z
   .object({
     host: z
       .object({
-        node: z.string().default('node').describe('The Node.js (>= 20.18) executable that runs the host.'),
+        node: z.string().default('node').describe('The Node.js (>= 20.18.1) executable that runs the host.'),
         transport: z
           .enum(['job', 'rplugin'])
           .default('job')
@@ -80,12 +80,11 @@ export const configSchema = z
       .describe('The zeke.toml to read; default $XDG_CONFIG_HOME/zeke/zeke.toml. false: read none.'),
     api: z
       .object({
-        mode: z.enum(['direct', 'omen', 'hybrid']).default('direct').describe('direct: zeke routes itself; omen: everything through the OMEN base_url; hybrid: OMEN scores, zeke calls directly.'),
         base_url: url.optional().describe('OMEN (or LiteLLM) OpenAI-compatible base URL, e.g. http://localhost:8080/v1'),
         api_key: secret.optional().describe('Key for base_url, or "env:VAR".'),
       })
       .strict()
-      .default({ mode: 'direct' }),
+      .default({}),
     aliases: z
       .record(z.string(), z.union([modelRef, z.array(modelRef).min(1)]))
       .optional()

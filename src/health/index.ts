@@ -27,7 +27,7 @@ export async function collectHealth(cfg: ResolvedConfig, opts: HealthOptions): P
       log_file: opts.logFile,
     },
     config: { toml_path: cfg.toml.path, toml_found: cfg.toml.found, issues: cfg.issues },
-    api: { mode: cfg.api.mode, base_url: cfg.api.baseUrl ?? null, key: cfg.api.apiKey.describe(), probe: omen },
+    api: { base_url: cfg.api.baseUrl ?? null, key: cfg.api.apiKey.describe(), probe: omen },
     providers,
   };
 }

@@ -88,7 +88,7 @@ describe(':checkhealth zeke', () => {
     const text = await checkhealth(s);
     expect(text).toMatch(/OK zeke\.toml: .*\.config\/zeke\/zeke\.toml/);
     expect(text).toMatch(/ERROR `providers\.ollama\.timeout_ms` should be a positive whole number of milliseconds, got string "soon" \(.*zeke\.toml:5\)/);
-    expect(text).toMatch(/api: mode direct, base_url http:\/\/127\.0\.0\.1:9\/v1/);
+    expect(text).toMatch(/api: base_url http:\/\/127\.0\.0\.1:9\/v1, key not set/);
     expect(text).toMatch(/OMEN http:\/\/127\.0\.0\.1:9\/v1: unreachable/);
   });
 });
