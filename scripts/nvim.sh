@@ -12,9 +12,11 @@
 #
 # How: if an `nvim` on PATH already is the requested major.minor, its path is
 # printed. Otherwise Debian's own neovim build for that version is taken from a
-# newer Debian suite (0.10 from trixie, 0.12 from sid today; the suite is looked
-# up, not hard-coded) with a PRIVATE apt state under the cache folder: /etc/apt,
-# the dpkg database and the installed system are never touched. The .debs of
+# newer Debian suite (0.10 from trixie, 0.12 from forky or sid today: the
+# suite is looked up, not hard-coded) with a PRIVATE apt state under the cache
+# folder: /etc/apt, the dpkg database and the installed system are never
+# touched, and root is not needed. The private package lists are refreshed once
+# per run that has something to fetch, and deleted at its end. The .debs of
 # neovim, its runtime and its whole library closure (libc6 included) are
 # unpacked into <cache>/<version>/root. The nvim binary is then pointed at that
 # folder's own dynamic loader and libraries (ELF interpreter + RPATH, set with
@@ -27,7 +29,8 @@
 #
 # The result is <cache>/<version>/bin/nvim, a small wrapper script that sets
 # VIMRUNTIME and execs the private nvim with "$@". <cache>/<version>/.complete
-# marks a finished install; anything without it is redone.
+# marks a finished install (and records the exact version); anything without
+# it is redone. Installs run under a lock, so parallel runs are safe.
 #
 # Environment:
 #   ZEKE_NVIM_CACHE      cache folder (default ${XDG_CACHE_HOME:-~/.cache}/zeke.nvim/nvim)
@@ -43,7 +46,7 @@ E2E_VERSIONS=(0.10 0.12)
 MIN_VERSION=0.10
 NEWEST_VERSION=0.12
 
-CACHE=${ZEKE_NVIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zeke.nvim/nvim}
+CACHE=${ZEKE_NVIM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/zeke.nvim/nvim}
 SUITES=${ZEKE_NVIM_SUITES:-trixie forky sid}
 MIRROR=${ZEKE_NVIM_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -171,7 +174,13 @@ available_versions() {
 # ---- install ----------------------------------------------------------------
 
 TMP_DIR=
-cleanup() { [[ -n $TMP_DIR && -d $TMP_DIR ]] && rm -rf "$TMP_DIR"; return 0; }
+cleanup() {
+  [[ -n $TMP_DIR && -d $TMP_DIR ]] && rm -rf "$TMP_DIR"
+  # The private package lists (~60 MB) are only needed while fetching, and a
+  # fetch always refreshes them: do not keep them in the cache.
+  [[ ${#APT_OPTS[@]} -gt 0 ]] && rm -rf "$APT_DIR"
+  return 0
+}
 trap cleanup EXIT
 
 write_wrapper() { # <final dir> <mode: elf|loader> <nvim version> <debian version> <suite>
@@ -295,14 +304,16 @@ install_version() { # <major.minor>
   log "Neovim $f ready ($mode mode, $(du -sh "$final" | cut -f1), $((SECONDS - t0)) s)"
 }
 
-# Makes sure <major.minor> is in the cache (under a lock: parallel runs wait).
+# Makes sure <major.minor> is in the cache (under a lock: parallel runs wait;
+# it is taken once and held until this run exits).
+LOCK_FD=
 ensure_cached() {
   local ver=$1
   is_cached "$ver" && return 0
   mkdir -p "$CACHE" 2>/dev/null || manual_help "$ver" "cannot create $CACHE"
-  if command -v flock >/dev/null 2>&1; then
-    exec {lockfd}>"$CACHE/.lock"
-    flock -w 900 "$lockfd" || die "timed out waiting for another $SELF run (lock $CACHE/.lock)"
+  if [[ -z $LOCK_FD ]] && command -v flock >/dev/null 2>&1; then
+    exec {LOCK_FD}>"$CACHE/.lock"
+    flock -w 900 "$LOCK_FD" || die "timed out waiting for another $SELF run (lock $CACHE/.lock)"
   fi
   if ! is_cached "$ver"; then
     # Leftovers of killed runs: safe to drop while holding the lock.
