@@ -19,7 +19,7 @@ export interface Faults {
   chunkDelayMs?: number;
   /** Write the headers and this many body chunks, then hang without closing (until the client leaves or the server closes). */
   stallAfterChunks?: number;
-  /** Write the headers and this many body chunks, then close the TCP socket mid-body (client sees a socket error). */
+  /** Write the headers and this many body chunks, then close the TCP socket mid-body (client sees a socket error; add chunkDelayMs to be sure it read all n first). */
   resetAfterChunks?: number;
   /** Answer with this HTTP status and the provider's real error body instead of the scripted reply. */
   status?: number;
@@ -167,10 +167,9 @@ export function corruptChunk(chunk: string): string {
   const start = chunk.indexOf('{');
   const end = chunk.lastIndexOf('}');
   if (start < 0 || end <= start) {
-    // No JSON object (e.g. `data: [DONE]`): put a dangling brace where the payload starts.
-    const m = /^(data: )?/.exec(chunk);
-    const prefix = m?.[0] ?? '';
-    return `${prefix}{"${chunk.slice(prefix.length).replace(/\s+$/, '')}${chunk.match(/\s*$/)?.[0] ?? ''}`;
+    // No JSON object (e.g. `data: [DONE]\n\n`): open an object that never closes, keep the framing.
+    const prefix = chunk.startsWith('data: ') ? 'data: ' : '';
+    return `${prefix}{"${chunk.slice(prefix.length)}`;
   }
   const json = chunk.slice(start, end + 1);
   const cut = Math.max(1, Math.floor(json.length / 2));
@@ -437,7 +436,7 @@ export async function createFakeServer(spec: FakeServerSpec): Promise<FakeServer
       return;
     }
 
-    const matched = matchRoute(routes, method === 'HEAD' ? 'HEAD' : method, url.pathname);
+    const matched = matchRoute(routes, method, url.pathname);
     const ctx: RouteContext = { request: record, params: matched?.params ?? {}, faults: effective };
 
     const interrupted = () => gone.done || closingSignal.done;
@@ -509,8 +508,16 @@ export async function createFakeServer(spec: FakeServerSpec): Promise<FakeServer
         return;
       }
       res.flushHeaders();
+      // A stall/reset takes the place of chunk n, so chunkDelayMs also runs before it: with a delay the
+      // client has read the n chunks before the cut (a socket error can drop chunks still queued).
       for (let i = 0; i <= pieces.length; i++) {
+        const cut = effective.stallAfterChunks === i || effective.resetAfterChunks === i;
+        if (i === pieces.length && !cut) break;
         if (interrupted()) return endByServer();
+        if (i > 0 && effective.chunkDelayMs) {
+          await sleep(effective.chunkDelayMs);
+          if (interrupted()) return endByServer();
+        }
         if (effective.stallAfterChunks === i) {
           stalls++;
           notify();
@@ -518,13 +525,7 @@ export async function createFakeServer(spec: FakeServerSpec): Promise<FakeServer
           return endByServer();
         }
         if (effective.resetAfterChunks === i) return endByServer();
-        const piece = pieces[i];
-        if (piece === undefined) break;
-        if (i > 0 && effective.chunkDelayMs) {
-          await sleep(effective.chunkDelayMs);
-          if (interrupted()) return endByServer();
-        }
-        await writeChunk(piece);
+        await writeChunk(pieces[i] ?? '');
       }
       if (interrupted()) return endByServer();
       res.end();

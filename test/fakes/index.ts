@@ -1,0 +1,33 @@
+// Fake providers for tests: one HTTP server per wire protocol on 127.0.0.1:<random port>.
+// See fake-server.ts for the shared recording/fault machinery.
+export {
+  createFakeServer,
+  corruptChunk,
+  estimateTokens,
+  messagesText,
+  randomId,
+  reply,
+  resolveTurn,
+  splitTokens,
+  streamReply,
+} from './fake-server.js';
+export type {
+  FakeServer,
+  FakeServerSpec,
+  Faults,
+  RecordedRequest,
+  Reply,
+  ReplyScript,
+  ResolvedTurn,
+  RouteContext,
+  RouteHandler,
+  ScriptReply,
+  ToolCallScript,
+  Turn,
+} from './fake-server.js';
+export { createFakeOllama, DEFAULT_OLLAMA_MODELS, fullModelName, goJson, goTime, normalizeModelName } from './ollama-server.js';
+export type { FakeOllama, FakeOllamaModel, FakeOllamaOptions, OllamaModelDetails } from './ollama-server.js';
+export { createFakeOpenAI, openAIError } from './openai-server.js';
+export type { FakeOpenAI, FakeOpenAIModel, FakeOpenAIOptions, OpenAIErrorBody } from './openai-server.js';
+export { BodyReader, ndjsonLines, settlesWithin, sseEvents } from './wire.js';
+export type { SseEvent } from './wire.js';
