@@ -233,15 +233,24 @@ schedule_restart = function()
   end)
 end
 
+-- The host runs from dist/; without it nothing can start, whatever the transport.
+local function ensure_built(file)
+  if uv.fs_stat(file) then
+    return true
+  end
+  local reason = ('the host is not built (%s is missing): run `npm ci && npm run build` in %s, or :Lazy build zeke.nvim'):format(
+    file,
+    M.root()
+  )
+  notify.error(reason, { once = 'not-built' })
+  set_failed(reason)
+  return false
+end
+
 local function spawn_job()
   local entry = M.entry()
-  if not uv.fs_stat(entry) then
-    local reason = ('the host is not built (%s is missing): run `npm ci && npm run build` in %s, or :Lazy build zeke.nvim'):format(
-      entry,
-      M.root()
-    )
-    notify.error(reason, { once = 'not-built' })
-    return set_failed(reason)
+  if not ensure_built(entry) then
+    return
   end
   local node = options.host.node
   if vim.fn.executable(node) ~= 1 then
@@ -282,6 +291,9 @@ local function spawn_job()
 end
 
 local function start_rplugin()
+  if not ensure_built(M.root() .. '/dist/rplugin.cjs') then
+    return
+  end
   -- The manifest :UpdateRemotePlugins writes defines ZekeRequest lazily (a FuncUndefined
   -- autocmd until its first call), so exists('*ZekeRequest') is 0 right after startup.
   if vim.fn.exists('*ZekeRequest') ~= 1 and vim.fn.exists('#FuncUndefined#ZekeRequest') ~= 1 then

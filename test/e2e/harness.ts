@@ -61,7 +61,7 @@ export async function startNvim(opts: StartOptions = {}): Promise<Session> {
     XDG_DATA_HOME: join(home, '.local/share'),
     XDG_STATE_HOME: join(home, '.local/state'),
     XDG_CACHE_HOME: join(home, '.cache'),
-    ZEKE_ROOT: ROOT,
+    ZEKE_ROOT: opts.env?.ZEKE_ROOT ?? ROOT,
   });
   for (const k of Object.keys(opts.env ?? {})) if (opts.env![k] === undefined) delete env[k];
   const proc = spawn(NVIM, ['--embed', '--headless', '-n', '-i', 'NONE', '-u', join(ROOT, 'test/e2e/init.lua')], {

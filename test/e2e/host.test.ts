@@ -1,6 +1,9 @@
 // The host's life as a user meets it: lazy start, queued calls, crash → restart with one
 // message, giving up after repeated crashes, Node missing or too old, :ZekeRestart, and
 // stopping with Neovim.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, script, startNvim, ROOT, type Session } from './harness.js';
 
@@ -118,6 +121,22 @@ describe('host lifecycle', () => {
     expect(s.notifications.filter((n) => n.level >= 3)).toHaveLength(1);
   });
 
+  it('a checkout without dist/ says how to build it', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'zeke-unbuilt-'));
+    for (const dir of ['lua', 'plugin']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+    try {
+      s = await startNvim({ env: { ZEKE_ROOT: copy } });
+      await s.lua("require('zeke').setup({ host = { start_delay_ms = -1 } })");
+      await s.lua("require('zeke.host').start()");
+      const failed = await s.waitForEvent('ZekeHostFailed');
+      expect(failed.data.reason).toContain(`${copy}/dist/host.mjs is missing`);
+      expect(failed.data.reason).toContain('npm ci && npm run build');
+      expect(s.notifications.filter((n) => n.level >= 3)).toHaveLength(1);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it(':ZekeRestart starts a new host and says so', async () => {
     s = await startNvim();
     await s.lua("require('zeke').setup({ host = { start_delay_ms = -1 } })");
@@ -163,8 +182,9 @@ describe('host lifecycle', () => {
     await s.waitForEvent('ZekeHostReady');
     const file = await s.lua<string>("return require('zeke.host').options().log.file");
     expect(file).toBe(`${s.home}/.local/state/nvim/zeke.log`);
-    await s.waitForLua(`vim.fn.filereadable('${file}') == 1 and #vim.fn.readfile('${file}') > 0`);
-    expect(s.logText()).toMatch(/initialize from zeke.nvim/);
+    // The host's write stream flushes on its own schedule: wait for the line itself.
+    await s.waitForLua(`vim.fn.filereadable('${file}') == 1 and table.concat(vim.fn.readfile('${file}'), '\\n'):find('initialize from zeke.nvim', 1, true) ~= nil`);
+    expect(s.logText()).toMatch(/initialize from zeke\.nvim/);
     expect(ROOT).toBeTruthy();
   });
 });
