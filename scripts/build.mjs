@@ -3,7 +3,7 @@
 //   dist/rplugin.cjs the entry that rplugin/node/zeke loads through Neovim's node provider
 // Then regenerates lua/zeke/schema.lua and the option list in doc/zeke.txt from the schema.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -23,13 +23,14 @@ const common = {
   alias: { winston: join(root, 'scripts/winston-stub.cjs') },
 };
 
-await Promise.all([
+const results = await Promise.all([
   build({
     ...common,
     entryPoints: { host: join(root, 'src/main.ts') },
     outdir: join(root, 'dist'),
     format: 'esm',
     splitting: true,
+    metafile: true,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     // CommonJS dependencies bundled into ESM still call require() for node builtins.
@@ -43,6 +44,13 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
   }),
 ]);
+
+// Chunk names carry a content hash: drop the ones this build did not write. (A host still
+// running from an older build may need its chunks; :ZekeRestart picks up the new build.)
+const written = new Set(Object.keys(results[0].metafile.outputs).map((p) => p.split('/').pop()));
+for (const name of readdirSync(join(root, 'dist/chunks'))) {
+  if (!written.has(name)) rmSync(join(root, 'dist/chunks', name));
+}
 
 const { generate } = await import('./generate.mjs');
 await generate(root);

@@ -15,6 +15,14 @@ export function run(argv: string[]): void {
     log.flushSync();
     process.exit(70);
   });
+  // jobstop() from Neovim sends SIGTERM: finish writing the log, then go.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      log.info('%s received; exiting', signal);
+      setTimeout(() => process.exit(0), 500).unref();
+      log.close(() => process.exit(0));
+    });
+  }
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection: %s', reason instanceof Error ? reason.stack : String(reason)));
 
   const makeCore = (emit: (event: string, payload: unknown) => void) => createCore({ log, emit, startedAt });

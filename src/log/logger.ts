@@ -19,6 +19,8 @@ export interface Logger {
   readonly file: string | undefined;
   /** Writes synchronously what is buffered; used just before exit. */
   flushSync(): void;
+  /** Ends the file stream, calling `done` once everything written so far is on disk. */
+  close(done: () => void): void;
 }
 
 export function createLogger(opts: { file?: string; level?: LogLevel; stderr?: boolean } = {}): Logger {
@@ -77,6 +79,12 @@ export function createLogger(opts: { file?: string; level?: LogLevel; stderr?: b
     },
     get file() {
       return file;
+    },
+    close(done) {
+      const s = stream;
+      stream = undefined;
+      if (!s) return done();
+      s.end(done);
     },
     flushSync() {
       if (!file) return;
