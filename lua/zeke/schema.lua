@@ -176,6 +176,32 @@ return {
             },
             type = "string",
           },
+          prices = {
+            additionalProperties = {
+              additionalProperties = false,
+              properties = {
+                cache_write = {
+                  minimum = 0,
+                  type = "number",
+                },
+                cached_input = {
+                  minimum = 0,
+                  type = "number",
+                },
+                input = {
+                  minimum = 0,
+                  type = "number",
+                },
+                output = {
+                  minimum = 0,
+                  type = "number",
+                },
+              },
+              type = "object",
+            },
+            expected = "a table of model = { input = USD, output = USD, cached_input = USD } per 1M tokens",
+            type = "object",
+          },
           proxy = {
             expected = "a URL (http:// or https://)",
             format = "uri",

@@ -22,6 +22,8 @@ export interface ResolvedProvider {
   timeoutMs: number;
   proxy?: string;
   keepAlive?: string;
+  /** Price overrides, USD per 1M tokens, by model id. */
+  prices: Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number }>;
   apiKey: Secret;
 }
 
@@ -82,6 +84,9 @@ export function resolveProviders(
       timeoutMs: opts?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
       proxy: opts?.proxy,
       keepAlive: opts?.keep_alive,
+      prices: Object.fromEntries(
+        Object.entries(opts?.prices ?? {}).map(([model, p]) => [model, { input: p.input, output: p.output, cachedInput: p.cached_input, cacheWrite: p.cache_write }]),
+      ),
       apiKey,
     };
     if (name === 'gemini' && !apiKey.isSet && opts?.api_key === undefined && env.GOOGLE_API_KEY) {

@@ -43,6 +43,21 @@ export const providerSchema = z
     timeout_ms: z.number().int().positive().optional().meta({ expected: 'a positive whole number of milliseconds' }).describe('Request timeout.'),
     proxy: url.optional().describe('HTTP(S) proxy for this provider; otherwise HTTPS_PROXY/NO_PROXY apply.'),
     keep_alive: z.string().optional().describe('Ollama only: how long a model stays loaded, e.g. "30m".'),
+    prices: z
+      .record(
+        z.string(),
+        z
+          .object({
+            input: z.number().min(0),
+            output: z.number().min(0),
+            cached_input: z.number().min(0).optional(),
+            cache_write: z.number().min(0).optional(),
+          })
+          .strict(),
+      )
+      .optional()
+      .meta({ expected: 'a table of model = { input = USD, output = USD, cached_input = USD } per 1M tokens' })
+      .describe('Price overrides per model, USD per 1M tokens (the built-in table is dated and prices change).'),
   })
   .strict();
 

@@ -1,0 +1,10 @@
+export { send, statusError, asProviderError, defaultParseError, codeForStatus, DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './http.js';
+export type { HttpRequest, HttpResponse, Headers, ParsedError } from './http.js';
+export { ndjsonLines } from './ndjson.js';
+export type { SplitOptions } from './ndjson.js';
+export { sseEvents } from './sse.js';
+export type { SseEvent } from './sse.js';
+export { retryAfterMs, retryableStatus, retryDelayMs, sleep, DEFAULT_MAX_RETRIES } from './retry.js';
+export { guardStream, parseFrame, responseMetadata, toProviderError, ToolCallAssembler } from './stream.js';
+export { PRICES, priceFor, costOf } from './prices.js';
+export type { Price } from './prices.js';
