@@ -11,7 +11,7 @@ export interface SplitOptions {
 const DEFAULT_MAX_LINE = 8 * 1024 * 1024;
 
 /** Yields each non-blank line (without its `\n` / `\r\n`), the last one even without `\n`. */
-export async function* ndjsonLines(body: AsyncIterable<Uint8Array | string>, opts: SplitOptions): AsyncGenerator<string> {
+export async function* ndjsonLines(body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: SplitOptions): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
   let buffer = '';

@@ -13,7 +13,7 @@ export interface SseEvent {
 
 const DEFAULT_MAX_EVENT = 8 * 1024 * 1024;
 
-export async function* sseEvents(body: AsyncIterable<Uint8Array | string>, opts: SplitOptions): AsyncGenerator<SseEvent> {
+export async function* sseEvents(body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: SplitOptions): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder('utf-8');
   const max = opts.maxLineBytes ?? DEFAULT_MAX_EVENT;
   const ready: SseEvent[] = [];
