@@ -26,6 +26,22 @@ export const methods = {
     instant: false,
     params: z.object({ timeout_ms: z.number().int().positive().max(60_000).optional() }),
   },
+  /**
+   * One streamed generation. `model` is an alias or a "provider:model" ref. Progress carries
+   * the stream parts in frame-sized batches; the answer sums them up.
+   */
+  generate: {
+    instant: false,
+    params: z.object({
+      model: z.string().min(1),
+      messages: z
+        .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
+        .min(1),
+      max_tokens: z.number().int().positive().optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      stop: z.array(z.string()).optional(),
+    }),
+  },
   /** Stop serving; the process exits when the client closes the channel. */
   shutdown: { instant: true, params: z.object({}).passthrough() },
 } as const;

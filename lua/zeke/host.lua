@@ -399,11 +399,14 @@ function M.restart()
 end
 
 ---Sends a request; `cb(err, result)` runs later on the main loop. Starts the host if needed.
+---`opts.on_progress(value)` receives partial results (stream parts, in frame-sized batches)
+---until the answer; never after it, never after cancel().
 ---@param method string
 ---@param params table|nil
 ---@param cb zeke.Callback
+---@param opts? { on_progress?: fun(value: any) }
 ---@return integer id usable with cancel()
-function M.request(method, params, cb)
+function M.request(method, params, cb, opts)
   state.next_id = state.next_id + 1
   local id = state.next_id
   params = params or vim.empty_dict()
@@ -413,7 +416,7 @@ function M.request(method, params, cb)
     end)
     return id
   end
-  state.pending[id] = { cb = cb, method = method }
+  state.pending[id] = { cb = cb, method = method, on_progress = opts and opts.on_progress }
   if state.status == 'ready' then
     send(id, method, params)
   elseif state.status == 'failed' then
@@ -486,6 +489,17 @@ end
 ---@private Called by the host (nvim_exec_lua notification) with each answer.
 function M._on_response(id, err, result)
   finish(id, clean(err), clean(result))
+end
+
+---@private Called by the host with partial results of request `id`.
+function M._on_progress(id, value)
+  local entry = state.pending[id]
+  if entry and entry.on_progress then
+    local ok, e = pcall(entry.on_progress, value)
+    if not ok then
+      notify.error(('progress handler for %s failed: %s'):format(entry.method, e))
+    end
+  end
 end
 
 ---@private Called by the host for unsolicited events.

@@ -92,14 +92,16 @@ function M.open_log()
 end
 
 ---Sends a request to the host. `cb(err, result)` runs on the main loop; returns an id for
----`cancel(id)`. For scripts and integrations: see :help zeke-api.
+---`cancel(id)`. `opts.on_progress(value)` gets partial results (e.g. the stream parts of
+---`generate`). For scripts and integrations: see :help zeke-api.
 ---@param method string
 ---@param params table|nil
 ---@param cb fun(err: {code: string, message: string}|nil, result: any)
+---@param opts? { on_progress?: fun(value: any) }
 ---@return integer
-function M.request(method, params, cb)
+function M.request(method, params, cb, opts)
   M._ensure_setup()
-  return host.request(method, params, cb)
+  return host.request(method, params, cb, opts)
 end
 
 ---Cancels a request started with `request()`.

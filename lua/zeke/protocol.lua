@@ -7,6 +7,7 @@ M.methods = {
   ping = { instant = true },
   config = { instant = true },
   health = { instant = false },
+  generate = { instant = false },
   shutdown = { instant = true },
 }
 

@@ -1,6 +1,7 @@
 // JSON-RPC 2.0 over stdio (`--stdio`), for other editors, scripts and core tests: the same
 // methods as the Neovim adapter; `$/cancelRequest` aborts the same AbortSignal. Host events
-// arrive as `zeke/event` notifications `{ event, payload }`.
+// arrive as `zeke/event` notifications `{ event, payload }`. Partial results of a request
+// whose params carry a `progress_token` arrive as `$/progress { token, value }` (LSP style).
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, ErrorCodes } from 'vscode-jsonrpc/node';
 import type { Core } from '../core/core.js';
 import { ErrorCode, toWireError } from '../core/errors.js';
@@ -20,7 +21,10 @@ export function startJsonRpcAdapter(makeCore: (emit: (event: string, payload: un
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
     try {
-      return (await core.call(method, params, ac.signal)) ?? null;
+      const token = (params as { progress_token?: string | number } | undefined)?.progress_token;
+      const progress = token === undefined ? undefined : (value: unknown) => void conn.sendNotification('$/progress', { token, value });
+      const { progress_token: _drop, ...rest } = (params ?? {}) as Record<string, unknown>;
+      return (await core.call(method, token === undefined ? params : rest, ac.signal, progress)) ?? null;
     } catch (err) {
       const wire = toWireError(ac.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err);
       throw new ResponseError(NUMBERS[wire.code] ?? -32000, wire.message, { code: wire.code, ...wire.data });

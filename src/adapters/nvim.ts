@@ -10,6 +10,7 @@ import { nvimClientLogger } from './nvim-logger.js';
 
 const ON_RESPONSE = "require('zeke.host')._on_response(...)";
 const ON_EVENT = "require('zeke.host')._on_event(...)";
+const ON_PROGRESS = "require('zeke.host')._on_progress(...)";
 
 export interface NvimSink {
   notifyLua(code: string, args: unknown[]): void;
@@ -76,7 +77,10 @@ export function runRequest(
 ): void {
   const ac = new AbortController();
   inflight.set(id, ac);
-  core.call(name, params, ac.signal).then(
+  const progress = (value: unknown) => {
+    if (!ac.signal.aborted) sink.notifyLua(ON_PROGRESS, [id, value]);
+  };
+  core.call(name, params, ac.signal, progress).then(
     (result) => {
       inflight.delete(id);
       if (ac.signal.aborted) sink.notifyLua(ON_RESPONSE, [id, { code: ErrorCode.Cancelled, message: 'cancelled' }, null]);

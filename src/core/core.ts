@@ -5,11 +5,16 @@ import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { ErrorCode, ZekeError } from './errors.js';
+import { generate } from './generate.js';
+import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.js';
 
 export type EmitEvent = (event: string, payload: unknown) => void;
 
+/** Sends partial results of one request (stream parts) to whoever made it. */
+export type Progress = (value: unknown) => void;
+
 export interface Core {
-  call(method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
+  call(method: string, params: unknown, signal: AbortSignal, progress?: Progress): Promise<unknown>;
   isInstant(method: string): boolean;
   /** The current resolved config (defaults until `initialize`). */
   config(): ResolvedConfig;
@@ -22,16 +27,18 @@ export interface CoreOptions {
   startedAt?: number;
 }
 
-type Handler = (params: any, signal: AbortSignal) => Promise<unknown> | unknown;
+type Handler = (params: any, signal: AbortSignal, progress?: Progress) => Promise<unknown> | unknown;
 
 export function createCore(opts: CoreOptions): Core {
   const { log } = opts;
   const env = opts.env ?? process.env;
   const startedAt = opts.startedAt ?? Date.now();
   let resolved: ResolvedConfig | undefined;
+  let registry: ProviderRegistry | undefined;
 
   function configure(options: unknown): ResolvedConfig {
     resolved = resolveConfig(options, env);
+    registry = createProviderRegistry(resolved, log);
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
     log.redact(resolved.api.apiKey.reveal());
     for (const issue of resolved.issues) log.warn('config: %s (%s)', issue.message, issue.source);
@@ -39,6 +46,7 @@ export function createCore(opts: CoreOptions): Core {
   }
 
   const current = () => resolved ?? configure(undefined);
+  const providers = () => (current(), registry!);
 
   const handlers: Record<MethodName, Handler> = {
     initialize(p): InitializeResult {
@@ -67,6 +75,9 @@ export function createCore(opts: CoreOptions): Core {
       const { collectHealth } = await import('../health/index.js');
       return collectHealth(current(), { timeoutMs: p.timeout_ms ?? 3000, signal, startedAt, logFile: log.file ?? null });
     },
+    async generate(p, signal, progress) {
+      return generate(providers(), p, signal, progress);
+    },
     shutdown() {
       log.info('shutdown requested');
       return {};
@@ -74,7 +85,7 @@ export function createCore(opts: CoreOptions): Core {
   };
 
   return {
-    async call(method, rawParams, signal) {
+    async call(method, rawParams, signal, progress) {
       const spec = (methods as Record<string, (typeof methods)[MethodName]>)[method];
       if (!spec) throw new ZekeError(ErrorCode.UnknownMethod, `unknown method: ${method}`);
       // Lua's empty table travels as an empty msgpack array.
@@ -87,7 +98,7 @@ export function createCore(opts: CoreOptions): Core {
       if (signal.aborted) throw new ZekeError(ErrorCode.Cancelled, 'cancelled');
       const started = performance.now();
       try {
-        return await handlers[method as MethodName](parsed.data, signal);
+        return await handlers[method as MethodName](parsed.data, signal, progress);
       } finally {
         log.debug('%s done in %sms', method, (performance.now() - started).toFixed(1));
       }

@@ -10,6 +10,8 @@ export const ErrorCode = {
   /** Key missing or rejected: tell the user which setting fixes it. */
   Auth: 'auth',
   Unreachable: 'unreachable',
+  /** Any other provider failure; `data` has provider, status, provider_code, retryable. */
+  Provider: 'provider',
   Config: 'config',
   Internal: 'internal',
 } as const;
