@@ -31,3 +31,5 @@ export { createFakeOpenAI, openAIError } from './openai-server.js';
 export type { FakeOpenAI, FakeOpenAIModel, FakeOpenAIOptions, OpenAIErrorBody } from './openai-server.js';
 export { BodyReader, ndjsonLines, settlesWithin, sseEvents } from './wire.js';
 export type { SseEvent } from './wire.js';
+export { anthropicError, createFakeAnthropic, DEFAULT_ANTHROPIC_MODELS, modelJson } from './anthropic-server.js';
+export type { AnthropicErrorBody, AnthropicReplyScript, AnthropicScriptReply, AnthropicTurn, FakeAnthropic, FakeAnthropicModel, FakeAnthropicOptions } from './anthropic-server.js';
