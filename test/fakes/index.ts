@@ -33,3 +33,5 @@ export { BodyReader, ndjsonLines, settlesWithin, sseEvents } from './wire.js';
 export type { SseEvent } from './wire.js';
 export { anthropicError, createFakeAnthropic, DEFAULT_ANTHROPIC_MODELS, modelJson } from './anthropic-server.js';
 export type { AnthropicErrorBody, AnthropicReplyScript, AnthropicScriptReply, AnthropicTurn, FakeAnthropic, FakeAnthropicModel, FakeAnthropicOptions } from './anthropic-server.js';
+export { createFakeGemini, DEFAULT_GEMINI_MODELS, googleError, googleJson, googlePretty } from './gemini-server.js';
+export type { FakeGemini, FakeGeminiModel, FakeGeminiOptions, GoogleErrorBody } from './gemini-server.js';
