@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import {
   createFakeServer,
+  estimateTokens,
   messagesText,
   reply,
   resolveTurn,
@@ -52,6 +53,14 @@ export interface FakeOllamaOptions {
   models?: FakeOllamaModel[];
   /** Scripted answer for /api/chat and /api/generate; default `"Hello from fake Ollama."`. */
   reply?: ReplyScript;
+  /**
+   * Recorded-stream replay: raw NDJSON sent for /api/chat and /api/generate instead of the
+   * scripted reply, one HTTP chunk per line (faults still apply). A function chooses per
+   * request; `undefined` falls back to the script. Model lookup and capability checks still run.
+   */
+  replay?: OllamaReplay;
+  /** Length of the vectors /api/embed returns; default 8. */
+  embeddingLength?: number;
   /** `/api/version`; default `0.12.6`. */
   version?: string;
   faults?: Faults;
@@ -61,6 +70,26 @@ export interface FakeOllama extends FakeServer {
   /** Installed models (mutable: push/splice to simulate pull/rm). */
   readonly models: FakeOllamaModel[];
   setReply(script: ReplyScript): void;
+  /** Replace (or with `undefined` remove) the recorded-stream replay. */
+  setReplay(replay: OllamaReplay | undefined): void;
+}
+
+export type OllamaReplay = string | ((req: RecordedRequest) => string | undefined);
+
+/** Split raw NDJSON into its lines, each keeping its `\n` (a last line without one is kept as is). */
+export function replayChunks(raw: string): string[] {
+  return raw.split(/(?<=\n)/).filter((l) => l.length > 0);
+}
+
+/** A deterministic unit vector for a text (Ollama's /api/embed returns normalized vectors). */
+export function fakeEmbedding(text: string, length: number): number[] {
+  const out: number[] = [];
+  for (let block = 0; out.length < length; block++) {
+    const bytes = createHash('sha256').update(`${block}:${text}`).digest();
+    for (let i = 0; i + 1 < bytes.length && out.length < length; i += 2) out.push((bytes.readUInt16BE(i) / 65535) * 2 - 1);
+  }
+  const norm = Math.sqrt(out.reduce((a, v) => a + v * v, 0)) || 1;
+  return out.map((v) => Math.round((v / norm) * 1e8) / 1e8);
 }
 
 export const DEFAULT_OLLAMA_MODELS: FakeOllamaModel[] = [
@@ -193,6 +222,12 @@ function isZeroKeepAlive(v: unknown): boolean {
 export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const models: FakeOllamaModel[] = (opts.models ?? DEFAULT_OLLAMA_MODELS).map((m) => ({ ...m }));
   let script: ReplyScript = opts.reply ?? 'Hello from fake Ollama.';
+  let replay: OllamaReplay | undefined = opts.replay;
+  const embeddingLength = opts.embeddingLength ?? 8;
+  const replayed = (req: RecordedRequest): Reply | undefined => {
+    const raw = typeof replay === 'function' ? replay(req) : replay;
+    return raw === undefined ? undefined : streamReply(NDJSON_CT, replayChunks(raw));
+  };
   const version = opts.version ?? '0.12.6';
   /** normalized name → loaded state */
   const loaded = new Map<string, { contextLength: number; expiresAt: Date }>();
@@ -268,6 +303,8 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
       });
     }
     markLoaded(m, body);
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const turn = resolveTurn(script, ctx.request, messagesText(messages), ctx.faults);
     const toolCalls = turn.toolCalls.map((c, index) => ({ id: c.id, function: { index, name: c.name, arguments: c.arguments } }));
     const doneReason = turn.finishReason ?? 'stop';
@@ -310,6 +347,8 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
       return jsonReply(200, { model, created_at: goTime(), response: '', done: true, done_reason: unload ? 'unload' : 'load' });
     }
     markLoaded(m, body);
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const turn = resolveTurn(script, ctx.request, prompt + suffix + (typeof body.system === 'string' ? body.system : ''), ctx.faults);
     const doneReason = turn.finishReason ?? 'stop';
     const context = raw ? undefined : Array.from({ length: turn.promptTokens + turn.completionTokens }, (_, i) => 100 + i);
@@ -393,6 +432,27 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
         }),
     });
 
+  const embed = (ctx: RouteContext): Reply => {
+    const parsed = parseBody(ctx.request);
+    if ('error' in parsed) return parsed.error;
+    const body = parsed.ok;
+    const found = lookupModel(body);
+    if ('error' in found) return found.error;
+    let input: string[];
+    if (typeof body.input === 'string') input = body.input === '' ? [] : [body.input];
+    else if (Array.isArray(body.input) && body.input.every((v) => typeof v === 'string')) input = body.input as string[];
+    else if (body.input === undefined || body.input === null) input = [];
+    else return errorReply(400, 'invalid input type');
+    markLoaded(found.ok, body);
+    const promptTokens = input.reduce((n, t) => n + estimateTokens(t), 0);
+    return jsonReply(200, {
+      model: body.model,
+      embeddings: input.map((t) => fakeEmbedding(t, embeddingLength)),
+      total_duration: 14_143_917 + promptTokens * 100_000,
+      ...(promptTokens ? { prompt_eval_count: promptTokens } : {}),
+    });
+  };
+
   const root = (): Reply => reply(200, 'text/plain; charset=utf-8', 'Ollama is running');
   const versionRoute = (): Reply => jsonReply(200, { version });
 
@@ -409,6 +469,7 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
       'POST /api/show': show,
       'POST /api/chat': chat,
       'POST /api/generate': generate,
+      'POST /api/embed': embed,
     },
     // gin's default 404
     notFound: () => reply(404, 'text/plain', '404 page not found'),
@@ -434,6 +495,9 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
     models,
     setReply(s: ReplyScript) {
       script = s;
+    },
+    setReplay(r: OllamaReplay | undefined) {
+      replay = r;
     },
   }) as FakeOllama;
 }

@@ -1,6 +1,6 @@
-// Placeholder until this protocol lands; replaced by its implementation.
-import type { ProviderFactory } from '../index.js';
-
-export const createOllamaProvider: ProviderFactory = (ctx) => {
-  throw new Error(`${ctx.provider.kind} is not implemented yet`);
-};
+// Ollama's native API. See src/providers/README.md for the file set.
+export { createOllamaProvider, listLoadedModels, parseOllamaError, keepAliveValue } from './ollama-provider.js';
+export type { OllamaProviderClient, OllamaProviderOptions, OllamaRequestExtras, LoadedModels } from './ollama-provider.js';
+export { ollamaStream } from './ollama-stream.js';
+export { endpointOrder } from './ollama-endpoints.js';
+export type * from './ollama-api.js';
