@@ -2,9 +2,15 @@
 // Data-only SSE (`data: <json>\n\n`, `text/event-stream`), role chunk first, content deltas, an
 // empty-delta finish chunk, the usage chunk with `choices:[]` when `stream_options.include_usage`,
 // then `data: [DONE]`. Errors in the `{"error":{"message","type","param","code"}}` envelope.
+// Dialects (`dialect` option) reproduce the OpenAI-compatible servers of §6: DeepSeek
+// (`reasoning_content`, `prompt_cache_hit_tokens`), xAI (`reasoning_content`, bad key → 400
+// `{code, error}`), Mistral (usage on the finish chunk, 422 for unknown fields such as
+// `stream_options`, Codestral `/v1/fim/completions`). `/infill` is llama.cpp's native FIM.
 
+import { createHash } from 'node:crypto';
 import {
   createFakeServer,
+  estimateTokens,
   messagesText,
   randomId,
   reply,
@@ -47,7 +53,12 @@ export interface FakeOpenAIOptions {
   keepAliveComments?: number;
   /** OpenAI-compatible quirk: end the stream without `data: [DONE]`. */
   omitDone?: boolean;
+  /** Which server to imitate (default `openai`); see the header comment. */
+  dialect?: OpenAIDialect;
 }
+
+/** OpenAI-compatible servers whose differences the fake reproduces. */
+export type OpenAIDialect = 'openai' | 'deepseek' | 'xai' | 'mistral';
 
 export interface FakeOpenAI extends FakeServer {
   /** Base URL for SDKs: `<url>/v1`. */
@@ -82,14 +93,99 @@ function maskKey(key: string): string {
   return key.length <= 8 ? `${key.slice(0, 2)}***` : `${key.slice(0, 6)}***${key.slice(-3)}`;
 }
 
-function fullUsage(turn: ResolvedTurn) {
-  return {
-    prompt_tokens: turn.promptTokens,
-    completion_tokens: turn.completionTokens,
-    total_tokens: turn.promptTokens + turn.completionTokens,
-    prompt_tokens_details: { cached_tokens: turn.cachedTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+/** The usage object of a turn as each dialect writes it (reasoning tokens = thinking pieces). */
+export function openAIUsage(turn: ResolvedTurn, dialect: OpenAIDialect = 'openai'): Record<string, unknown> {
+  const base = { prompt_tokens: turn.promptTokens, completion_tokens: turn.completionTokens, total_tokens: turn.promptTokens + turn.completionTokens };
+  switch (dialect) {
+    case 'mistral':
+      return { prompt_tokens: turn.promptTokens, total_tokens: base.total_tokens, completion_tokens: turn.completionTokens };
+    case 'deepseek':
+      return {
+        ...base,
+        prompt_tokens_details: { cached_tokens: turn.cachedTokens },
+        completion_tokens_details: { reasoning_tokens: turn.thinking.length },
+        prompt_cache_hit_tokens: turn.cachedTokens,
+        prompt_cache_miss_tokens: turn.promptTokens - turn.cachedTokens,
+      };
+    case 'xai':
+      return {
+        ...base,
+        prompt_tokens_details: { text_tokens: turn.promptTokens, audio_tokens: 0, image_tokens: 0, cached_tokens: turn.cachedTokens },
+        completion_tokens_details: { reasoning_tokens: turn.thinking.length, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+        num_sources_used: 0,
+      };
+    default:
+      return {
+        ...base,
+        prompt_tokens_details: { cached_tokens: turn.cachedTokens, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      };
+  }
+}
+
+export interface OpenAIChatChunkOptions {
+  id: string;
+  created: number;
+  model: string;
+  /** `stream_options.include_usage`: `usage: null` on every chunk, then a `choices: []` usage chunk. */
+  includeUsage: boolean;
+  obfuscate: boolean;
+  systemFingerprint: string | null;
+  serviceTier: string | null;
+  dialect?: OpenAIDialect;
+}
+
+/**
+ * The `chat.completion.chunk` objects of one streamed turn, unframed and in the real field order:
+ * reasoning (DeepSeek/xAI `reasoning_content`), the role chunk, content, tool-call fragments by
+ * index, the empty-delta finish chunk, the usage chunk. Mistral puts usage on the finish chunk.
+ */
+export function openAIChatChunks(turn: ResolvedTurn, o: OpenAIChatChunkOptions): Array<Record<string, unknown>> {
+  const dialect = o.dialect ?? 'openai';
+  const usageOnFinish = dialect === 'mistral';
+  const includeUsage = o.includeUsage && !usageOnFinish;
+  const reasoning = (dialect === 'deepseek' || dialect === 'xai') && turn.thinking.length > 0;
+  const chunk = (choices: unknown[], usage: unknown = null): Record<string, unknown> => {
+    const c: Record<string, unknown> = { id: o.id, object: 'chat.completion.chunk', created: o.created, model: o.model };
+    if (o.serviceTier !== null) c.service_tier = o.serviceTier;
+    if (o.systemFingerprint !== null) c.system_fingerprint = o.systemFingerprint;
+    c.choices = choices;
+    if (includeUsage || (usageOnFinish && usage !== null)) c.usage = usage;
+    if (o.obfuscate) c.obfuscation = randomId(1 + Math.floor(Math.random() * 12));
+    return c;
   };
+  const choice = (delta: unknown, finish: string | null = null) =>
+    dialect === 'mistral' ? { index: 0, delta, finish_reason: finish } : { index: 0, delta, logprobs: null, finish_reason: finish };
+  const hasTools = turn.toolCalls.length > 0;
+  const finishReason = turn.finishReason ?? (hasTools ? 'tool_calls' : 'stop');
+
+  const out: Array<Record<string, unknown>> = [];
+  let roleSent = false;
+  if (reasoning) {
+    out.push(chunk([choice({ role: 'assistant', content: null, reasoning_content: '' })]));
+    roleSent = true;
+    for (const t of turn.thinking) out.push(chunk([choice({ content: null, reasoning_content: t })]));
+  }
+  if (turn.tokens.length > 0 || !hasTools) {
+    if (!roleSent) out.push(chunk([choice({ role: 'assistant', content: '' })]));
+    roleSent = true;
+    for (const t of turn.tokens) out.push(chunk([choice(reasoning ? { content: t, reasoning_content: null } : { content: t })]));
+  }
+  turn.toolCalls.forEach((c, index) => {
+    const head = { index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } };
+    out.push(chunk([choice(roleSent ? { tool_calls: [head] } : { role: 'assistant', content: null, tool_calls: [head] })]));
+    roleSent = true;
+    for (const f of fragments(JSON.stringify(c.arguments))) out.push(chunk([choice({ tool_calls: [{ index, function: { arguments: f } }] })]));
+  });
+  out.push(chunk([choice({}, finishReason)], usageOnFinish ? openAIUsage(turn, dialect) : null));
+  if (includeUsage) out.push(chunk([], openAIUsage(turn, dialect)));
+  return out;
+}
+
+/** A deterministic unit-ish vector for `text` (the same input always embeds the same). */
+export function fakeEmbedding(text: string, dims = 8): number[] {
+  const h = createHash('sha256').update(text).digest();
+  return Array.from({ length: dims }, (_, i) => Math.round(((h[i] ?? 0) / 255 - 0.5) * 2e6) / 1e6);
 }
 
 /** Split a string into fragments of at most `size` characters (tool-call argument streaming). */
@@ -105,8 +201,12 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
   );
   let script: ReplyScript = opts.reply ?? 'Hello from fake OpenAI.';
   const strict = opts.strictModels ?? true;
-  const fingerprint = opts.systemFingerprint === undefined ? 'fp_44709d6fcb' : opts.systemFingerprint;
-  const serviceTier = opts.serviceTier === undefined ? 'default' : opts.serviceTier;
+  const dialect: OpenAIDialect = opts.dialect ?? 'openai';
+  const openai = dialect === 'openai';
+  const fingerprint =
+    opts.systemFingerprint !== undefined ? opts.systemFingerprint : openai ? 'fp_44709d6fcb' : dialect === 'deepseek' ? 'fp_8802369eaa_prod0623_fp8_kvcache' : dialect === 'xai' ? 'fp_3a7ed4a6c6' : null;
+  const serviceTier = opts.serviceTier !== undefined ? opts.serviceTier : openai ? 'default' : null;
+  const obfuscation = opts.obfuscation ?? openai;
 
   const modelObject = (m: FakeOpenAIModel) => ({ id: m.id, object: 'model', created: m.created ?? 1721172741, owned_by: m.owned_by ?? 'system', shutdown_date: null });
 
@@ -141,6 +241,7 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     if (!Array.isArray(body.messages)) {
       return errorReply(400, openAIError("Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter', 'messages'));
     }
+    if (dialect === 'mistral' && body.stream_options !== undefined) return mistralExtraField('stream_options', body.stream_options);
     const model = body.model as string;
     const turn = resolveTurn(script, ctx.request, messagesText(body.messages), ctx.faults);
     const id = `chatcmpl-${randomId(29)}`;
@@ -164,45 +265,131 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
         created,
         model,
         choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
-        usage: fullUsage(turn),
+        usage: openAIUsage(turn, dialect),
       };
       if (serviceTier !== null) out.service_tier = serviceTier;
       if (fingerprint !== null) out.system_fingerprint = fingerprint;
       return reply(200, JSON_CT, JSON.stringify(out));
     }
 
-    const streamOptions = (body.stream_options ?? {}) as { include_usage?: unknown; include_obfuscation?: unknown };
-    const includeUsage = streamOptions.include_usage === true;
-    const obfuscate = (opts.obfuscation ?? true) && streamOptions.include_obfuscation !== false;
-    const chunk = (choices: unknown[], usage: unknown = null): string => {
-      const c: Record<string, unknown> = { id, object: 'chat.completion.chunk', created, model };
-      if (serviceTier !== null) c.service_tier = serviceTier;
-      if (fingerprint !== null) c.system_fingerprint = fingerprint;
-      c.choices = choices;
-      if (includeUsage) c.usage = usage;
-      if (obfuscate) c.obfuscation = randomId(1 + Math.floor(Math.random() * 12));
-      return sse(c);
-    };
-    const choice = (delta: unknown, finish: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
+    return streamChat(turn, body, id, created, model);
+  };
 
+  function streamChat(turn: ResolvedTurn, body: Record<string, unknown>, id: string, created: number, model: string): Reply {
+    const streamOptions = (body.stream_options ?? {}) as { include_usage?: unknown; include_obfuscation?: unknown };
     const chunks: string[] = [];
     for (let i = 0; i < (opts.keepAliveComments ?? 0); i++) chunks.push(': keep-alive\n\n');
-    let roleSent = false;
-    if (turn.tokens.length > 0 || !hasTools) {
-      chunks.push(chunk([choice({ role: 'assistant', content: '' })]));
-      roleSent = true;
-      for (const t of turn.tokens) chunks.push(chunk([choice({ content: t })]));
+    for (const c of openAIChatChunks(turn, {
+      id,
+      created,
+      model,
+      includeUsage: streamOptions.include_usage === true,
+      obfuscate: obfuscation && streamOptions.include_obfuscation !== false,
+      systemFingerprint: fingerprint,
+      serviceTier,
+      dialect,
+    })) {
+      chunks.push(sse(c));
     }
-    turn.toolCalls.forEach((c, index) => {
-      const head = { index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } };
-      chunks.push(chunk([choice(roleSent ? { tool_calls: [head] } : { role: 'assistant', content: null, tool_calls: [head] })]));
-      roleSent = true;
-      for (const f of fragments(JSON.stringify(c.arguments))) chunks.push(chunk([choice({ tool_calls: [{ index, function: { arguments: f } }] })]));
-    });
-    chunks.push(chunk([choice({}, finishReason)]));
-    if (includeUsage) chunks.push(chunk([], fullUsage(turn)));
     if (!opts.omitDone) chunks.push(sse('[DONE]'));
     return streamReply(SSE_CT, chunks);
+  }
+
+  /** Mistral validates strictly: an unknown field is a 422 with FastAPI's `detail` inside `message`. */
+  function mistralExtraField(field: string, input: unknown): Reply {
+    return reply(
+      422,
+      JSON_CT,
+      JSON.stringify({
+        object: 'error',
+        message: { detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input }] },
+        type: 'invalid_request_message_error',
+        param: null,
+        code: null,
+      }),
+    );
+  }
+
+  /** Codestral `POST /v1/fim/completions`: chat-completion shaped answers, usage on the final chunk (providers.md §6.2). */
+  const fimCompletions = (ctx: RouteContext): Reply => {
+    if (dialect !== 'mistral') return notFound(ctx);
+    const parsed = parseBody(ctx.request);
+    if ('error' in parsed) return parsed.error;
+    const body = parsed.ok;
+    if (typeof body.prompt !== 'string') return mistralExtraField('prompt', body.prompt);
+    if (body.stream_options !== undefined) return mistralExtraField('stream_options', body.stream_options);
+    const model = body.model as string;
+    const turn = resolveTurn(script, ctx.request, body.prompt + (typeof body.suffix === 'string' ? body.suffix : ''), ctx.faults);
+    const id = randomId(32, '0123456789abcdef');
+    const created = Math.floor(Date.now() / 1000);
+    if (body.stream !== true) {
+      return reply(
+        200,
+        JSON_CT,
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          model,
+          usage: openAIUsage(turn, dialect),
+          created,
+          choices: [{ index: 0, message: { content: turn.tokens.join(''), tool_calls: null, prefix: false, role: 'assistant' }, finish_reason: turn.finishReason ?? 'stop' }],
+        }),
+      );
+    }
+    return streamChat({ ...turn, toolCalls: [] }, body, id, created, model);
+  };
+
+  /**
+   * llama.cpp server `POST /infill`: its native stream, `data: {"content":…,"stop":false}` frames, a
+   * final `stop:true` frame with `stop_type` and token counts, and no `[DONE]`.
+   */
+  const infill = (ctx: RouteContext): Reply => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.input_prefix !== 'string' && typeof body.input_suffix !== 'string') {
+      return reply(400, JSON_CT, JSON.stringify({ error: { code: 400, message: '"input_prefix" or "input_suffix" is required', type: 'invalid_request_error' } }));
+    }
+    const text = `${String(body.input_prefix ?? '')}${String(body.input_suffix ?? '')}${String(body.prompt ?? '')}`;
+    const turn = resolveTurn(script, ctx.request, text, ctx.faults);
+    const model = typeof body.model === 'string' ? body.model : 'gpt-3.5-turbo';
+    const stopType = turn.finishReason === 'length' ? 'limit' : 'eos';
+    const frames = turn.tokens.map((t, i) => ({ index: 0, content: t, tokens: [], stop: false, id_slot: 0, tokens_predicted: i + 1, tokens_evaluated: turn.promptTokens }));
+    const last = {
+      index: 0,
+      content: '',
+      tokens: [],
+      id_slot: 0,
+      stop: true,
+      model,
+      tokens_predicted: turn.completionTokens,
+      tokens_evaluated: turn.promptTokens,
+      has_new_line: turn.tokens.join('').includes('\n'),
+      truncated: false,
+      stop_type: stopType,
+      stopping_word: '',
+      tokens_cached: turn.promptTokens + turn.completionTokens,
+      timings: { prompt_n: turn.promptTokens, prompt_ms: 12.5, predicted_n: turn.completionTokens, predicted_ms: 40.1 },
+    };
+    if (body.stream !== true) return reply(200, 'application/json; charset=utf-8', JSON.stringify({ ...last, content: turn.tokens.join('') }));
+    return streamReply('text/event-stream', [...frames, last].map((f) => sse(f)));
+  };
+
+  const embeddings = (ctx: RouteContext): Reply => {
+    const parsed = parseBody(ctx.request);
+    if ('error' in parsed) return parsed.error;
+    const body = parsed.ok;
+    const input = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : undefined;
+    if (!input) return errorReply(400, openAIError("'input' is a required property", 'invalid_request_error', null, 'input'));
+    const tokens = input.reduce((n, t) => n + estimateTokens(t), 0);
+    return reply(
+      200,
+      JSON_CT,
+      JSON.stringify({
+        object: 'list',
+        data: input.map((t, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(t) })),
+        model: body.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      }),
+    );
   };
 
   const completions = (ctx: RouteContext): Reply => {
@@ -247,6 +434,10 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     return m ? reply(200, JSON_CT, JSON.stringify(modelObject(m))) : modelNotFound(id);
   };
 
+  function notFound(ctx: RouteContext): Reply {
+    return errorReply(404, openAIError(`Invalid URL (${ctx.request.method} ${ctx.request.path})`, 'invalid_request_error'));
+  }
+
   const server = await createFakeServer({
     faults: opts.faults,
     routes: {
@@ -254,11 +445,23 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
       'GET /v1/models/:id': getModel,
       'POST /v1/chat/completions': chatCompletions,
       'POST /v1/completions': completions,
+      'POST /v1/embeddings': embeddings,
+      'POST /v1/fim/completions': fimCompletions,
+      'POST /infill': infill,
     },
-    notFound: (ctx) => errorReply(404, openAIError(`Invalid URL (${ctx.request.method} ${ctx.request.path})`, 'invalid_request_error')),
+    notFound,
     preHandle: (ctx) => {
       if (opts.apiKey === undefined) return undefined;
       const auth = ctx.request.headers.authorization;
+      if (auth !== `Bearer ${opts.apiKey}` && dialect === 'xai') {
+        // xAI: a wrong key is HTTP 400 with a flat {code, error} body (providers.md §6.1).
+        const given = (auth ?? '').replace(/^Bearer\s+/i, '');
+        const masked = given.length > 4 ? `${given.slice(0, 2)}***${given.slice(-2)}` : '***';
+        return reply(400, JSON_CT, JSON.stringify({ code: 'Client specified an invalid argument', error: `Incorrect API key provided: ${masked}. You can obtain an API key from https://console.x.ai.` }));
+      }
+      if (auth !== `Bearer ${opts.apiKey}` && dialect === 'mistral') {
+        return reply(401, JSON_CT, JSON.stringify({ message: 'Unauthorized', request_id: randomId(32, '0123456789abcdef') }));
+      }
       if (!auth) {
         return errorReply(
           401,

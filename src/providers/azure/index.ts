@@ -1,6 +1,4 @@
-// Placeholder until this protocol lands; replaced by its implementation.
-import type { ProviderFactory } from '../index.js';
-
-export const createAzureProvider: ProviderFactory = (ctx) => {
-  throw new Error(`${ctx.provider.kind} is not implemented yet`);
-};
+// Azure OpenAI: deployments, api-version, the api-key header; the stream parser is the
+// openai-compatible one.
+export { createAzureProvider, azureTarget, AZURE_DEFAULT_API_VERSION } from './azure-provider.js';
+export type { AzureContentFilterResults, AzureErrorEnvelope, AzureFilterResult, AzurePromptFilterFrame } from './azure-api.js';

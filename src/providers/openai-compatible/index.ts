@@ -1,6 +1,10 @@
-// Placeholder until this protocol lands; replaced by its implementation.
-import type { ProviderFactory } from '../index.js';
-
-export const createOpenAICompatibleProvider: ProviderFactory = (ctx) => {
-  throw new Error(`${ctx.provider.kind} is not implemented yet`);
-};
+// OpenAI chat-completions protocol: OpenAI, xAI, DeepSeek, Mistral/Codestral, LiteLLM,
+// llama.cpp server, vLLM, OMEN, Ollama /v1 — and the parts Azure reuses.
+export { createOpenAICompatibleProvider, createOpenAICompatibleClient, openAICompatibleTarget, openAICompatibleErrorParser, keyHintFor } from './openai-compatible-provider.js';
+export type { OpenAICompatibleTarget, ErrorParser } from './openai-compatible-provider.js';
+export { openAICompatibleStream, mapOpenAICompatibleUsage } from './openai-compatible-stream.js';
+export type { OpenAICompatibleStreamOptions } from './openai-compatible-stream.js';
+export { quirksFor, fimRoute, hasFim } from './openai-compatible-quirks.js';
+export type { OpenAICompatibleQuirks, ServerFamily, FimSurface } from './openai-compatible-quirks.js';
+export { convertToOpenAICompatibleMessages, convertToOpenAICompatibleTools } from './convert-to-openai-compatible-messages.js';
+export { mapOpenAICompatibleFinishReason } from './map-openai-compatible-finish-reason.js';
