@@ -46,6 +46,8 @@ export interface FakeOllamaModel {
   template?: string;
   /** Listed by `/api/ps` from the start (models also become loaded when used). */
   loaded?: boolean;
+  /** `/api/show` without `capabilities`, like older servers (clients must look for `.Suffix` in the template). */
+  legacyShow?: boolean;
 }
 
 export interface FakeOllamaOptions {
@@ -396,7 +398,7 @@ export async function createFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fa
       template,
       details,
       model_info: modelInfo,
-      capabilities: capabilitiesOf(m),
+      ...(m.legacyShow ? {} : { capabilities: capabilitiesOf(m) }),
       modified_at: m.modified_at ?? '2025-05-10T08:06:48.639712648-07:00',
     });
   };
