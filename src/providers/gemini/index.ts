@@ -1,6 +1,3 @@
-// Placeholder until this protocol lands; replaced by its implementation.
-import type { ProviderFactory } from '../index.js';
-
-export const createGeminiProvider: ProviderFactory = (ctx) => {
-  throw new Error(`${ctx.provider.kind} is not implemented yet`);
-};
+// Gemini (Generative Language API, native v1beta protocol).
+export { createGeminiProvider, DEFAULT_GEMINI_BASE_URL } from './gemini-provider.js';
+export type { GeminiProviderOptions } from './gemini-provider.js';
