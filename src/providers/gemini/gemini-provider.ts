@@ -162,10 +162,12 @@ export function createGeminiProvider(ctx: ProviderContext, options: GeminiProvid
         return [{ url, ok: true, status: 200, latency_ms: latency(), message: `reachable, ${models.length} models`, models: models.map((m) => m.id) }];
       } catch (err) {
         const e = toProviderError(err, name, opts.signal);
+        // Google's own words, without our "answered HTTP n:" prefix and key hint (said once here).
+        const own = e.message.replace(/^.*? answered HTTP \d+: /, '').replace(/ \((check|no API key was sent)[^)]*\)$/, '');
         const message =
           e.code === 'auth'
             ? p.apiKey.isSet
-              ? `reachable, but the key was rejected (${e.message})`
+              ? `reachable, but the key was rejected (${own}); check ${keyHint(p)}`
               : `reachable; no key: set ${keyHint(p)}`
             : e.message;
         return [{ url, ok: false, ...(e.status !== undefined ? { status: e.status } : {}), latency_ms: latency(), message }];
