@@ -10,7 +10,8 @@
 // Script tokens map to the wire like this: `promptTokens` is `input_tokens` (which EXCLUDES
 // the cache), `cachedTokens` is `cache_read_input_tokens`, `cacheWriteTokens` (an Anthropic
 // extension of Turn) is `cache_creation_input_tokens`, `thinking` pieces become a `thinking`
-// block with `thinking_delta`s and a `signature_delta`.
+// block with `thinking_delta`s and a `signature_delta`. One script piece counts as one token for
+// `max_tokens`, which cuts the reply with `stop_reason: "max_tokens"`.
 
 import {
   createFakeServer,
