@@ -637,12 +637,15 @@ describe('several endpoints', () => {
     expect(err.message).toContain(y);
   });
 
-  it('a request can pin an endpoint', async () => {
+  it('a request can pin one of the configured endpoints, and no other address', async () => {
     const a = await fakeOllama({ reply: 'a' });
     const b = await fakeOllama({ reply: 'b' });
     const { provider } = makeProvider([a.url, b.url]);
     expect(textOf(await collect(provider.chat(hello({ endpoint: `${b.url}/` }))))).toBe('b');
     expect(a.requests).toHaveLength(0);
+    const err = errorOf(await collect(provider.chat(hello({ endpoint: 'http://elsewhere:11434' }))));
+    expect(err.code).toBe('bad_request');
+    expect(err.message).toBe(`ollama: http://elsewhere:11434 is not one of providers.ollama.endpoints (${a.url}, ${b.url})`);
   });
 });
 

@@ -47,7 +47,7 @@ import { ollamaStream } from './ollama-stream.js';
 
 /** Ollama-only fields a caller may add to a chat, FIM or embed request. */
 export interface OllamaRequestExtras {
-  /** Send to this address only (one of the provider's endpoints, or any Ollama server). */
+  /** Send to this one of the provider's endpoints only (no failover). Any other address is refused: the key goes nowhere else. */
   endpoint?: string;
   /** `options.num_ctx`. A load-time option: a different value can reload the model. */
   numCtx?: number;
@@ -175,8 +175,6 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
   const cooldownMs = options.cooldownMs ?? DEFAULT_COOLDOWN_MS;
   const http = ollamaHttp(ctx, options.maxBodyBytes);
   const endpoints = ctx.provider.endpoints.map(newEndpointState);
-  /** Addresses a request pinned that are not in the config. */
-  const extra = new Map<string, EndpointState>();
   const keepAlive = keepAliveValue(ctx.provider.keepAlive);
   const priceOf = (model: string) => priceFor({ name, kind: ctx.provider.kind }, model, ctx.provider.prices);
 
@@ -240,13 +238,11 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
     return show;
   }
 
-  function stateFor(url: string): EndpointState {
+  function pinnedEndpoint(url: string): EndpointState {
     const clean = url.replace(/\/+$/, '');
     const known = endpoints.find((e) => e.url === clean);
     if (known) return known;
-    let e = extra.get(clean);
-    if (!e) extra.set(clean, (e = newEndpointState(clean)));
-    return e;
+    throw new ProviderError({ code: 'bad_request', provider: name, message: `${name}: ${clean} is not one of providers.${name}.endpoints (${endpoints.map((e) => e.url).join(', ')})` });
   }
 
   /**
@@ -254,7 +250,7 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
    * unreachable, silent or overloaded endpoint and on one that turns out not to have it.
    */
   async function routed<T>(model: string, opts: CallOptions & OllamaRequestExtras, run: (ep: EndpointState, tag: OllamaTagModel) => Promise<T>): Promise<T> {
-    const candidates = opts.endpoint !== undefined ? [stateFor(opts.endpoint)] : endpointOrder(endpoints, model, now());
+    const candidates = opts.endpoint !== undefined ? [pinnedEndpoint(opts.endpoint)] : endpointOrder(endpoints, model, now());
     const notPulled: string[] = [];
     const failures: ProviderError[] = [];
     for (const ep of candidates) {

@@ -45,7 +45,11 @@ export async function* ollamaStream(lines: AsyncIterable<string>, opts: OllamaSt
     yield* onDone(final, state, opts);
   } finally {
     // Early exit (error, consumer stopped): closes the body and so the socket.
-    await it.return?.();
+    try {
+      await it.return?.();
+    } catch {
+      /* already broken: nothing left to close */
+    }
   }
 }
 
