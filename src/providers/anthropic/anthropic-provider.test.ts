@@ -441,6 +441,17 @@ describe('fault matrix', () => {
     expect(none.message).toBe('anthropic answered HTTP 401: x-api-key header is required; check ANTHROPIC_API_KEY or providers.anthropic.api_key');
   });
 
+  it('a 401 that is not Anthropic\'s (a proxy) keeps its text and still says where the key goes', async () => {
+    const proxy = await createFakeServer({
+      routes: {},
+      notFound: () => reply(401, 'text/html', '<html><body><h1>401 Authorization Required</h1></body></html>'),
+      errorReply: (status) => reply(status, 'text/html', ''),
+    });
+    servers.push(proxy);
+    const err = errorOf(await collect(providerFor(proxy.url).chat(ask())));
+    expect(err).toMatchObject({ code: 'auth', message: 'anthropic answered HTTP 401: 401 Authorization Required; check ANTHROPIC_API_KEY or providers.anthropic.api_key' });
+  });
+
   it('an unknown model → model_not_found with the API message', async () => {
     const f = await fake();
     const err = errorOf(await collect(providerFor(f.url).chat(ask({ model: 'claude-x' }))));

@@ -6,7 +6,7 @@ import type { ResolvedProvider } from '../../config/index.js';
 import type { ProbeResult } from '../../protocol.js';
 import { ProviderError, type CallOptions, type ChatRequest, type ModelInfo, type ProviderClient, type StreamPart } from '../../provider/index.js';
 import type { ProviderFactory } from '../index.js';
-import { guardStream, parseFrame, priceFor, responseMetadata, send, sseEvents, toProviderError, type HttpRequest, type ParsedError } from '../shared/index.js';
+import { defaultParseError, guardStream, parseFrame, priceFor, responseMetadata, send, sseEvents, toProviderError, type HttpRequest, type ParsedError } from '../shared/index.js';
 import {
   ANTHROPIC_VERSION,
   DEFAULT_ANTHROPIC_BASE_URL,
@@ -143,8 +143,8 @@ export function parseAnthropicError(status: number, body: string, hint: string):
   const own = parsed?.error?.message;
   const out: ParsedError = { ...(type ? { providerCode: type } : {}), ...(own ? { message: own } : {}) };
   if (status === 401 || status === 403 || type === 'authentication_error' || type === 'permission_error') {
-    // Without `message`, the shared parser's text (e.g. a proxy's page) is used; the fix is added either way.
-    out.message = `${own ?? `the key was refused`}; check ${hint}`;
+    // A body that is not Anthropic's (e.g. a proxy's page) still gives its text; the fix is added either way.
+    out.message = `${own ?? defaultParseError(status, body).message ?? 'the key was refused'}; check ${hint}`;
     out.code = 'auth';
   } else if (type === 'request_too_large' || status === 413) {
     out.code = 'too_large';

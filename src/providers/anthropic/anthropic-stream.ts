@@ -83,7 +83,10 @@ export async function* anthropicStream(events: AsyncIterable<SseEvent>, opts: An
       if (handler) yield* handler(state, frame);
     }
   } catch (err) {
-    if (metadata) yield metadata;
+    if (metadata) {
+      yield metadata;
+      metadata = undefined;
+    }
     // A socket error after message_stop loses nothing.
     if (!state.stopped) throw err;
   }
