@@ -15,6 +15,8 @@ export interface ParsedError {
   providerCode?: string;
   code?: ProviderErrorCode;
   retryable?: boolean;
+  /** A wait the provider asked for in its body (Gemini's RetryInfo.retryDelay); headers win. */
+  retryAfterMs?: number;
 }
 
 export interface HttpRequest {
@@ -174,7 +176,7 @@ export function statusError(req: HttpRequest, status: number, body: string, head
     provider: req.provider,
     status,
     retryable,
-    retryAfterMs: retryAfterMs(headers),
+    retryAfterMs: retryAfterMs(headers) ?? parsed.retryAfterMs,
     providerCode: parsed.providerCode,
     url: display(req),
     message: `${req.provider} answered HTTP ${status}${own}`,

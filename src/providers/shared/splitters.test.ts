@@ -64,9 +64,10 @@ describe('sseEvents', () => {
     expect(await collect(sseEvents([text], { provider: 't' }))).toEqual([{ data: 'a\nb' }, { data: 'last' }]);
   });
 
-  it('refuses an event larger than the limit', async () => {
+  it('refuses an event larger than the limit, whether it arrives in pieces or in one read', async () => {
     const huge = 'data: ' + 'x'.repeat(5000);
     await expect(collect(sseEvents([huge], { provider: 't', maxLineBytes: 1000 }))).rejects.toMatchObject({ code: 'too_large' });
+    await expect(collect(sseEvents([huge + '\n\n'], { provider: 't', maxLineBytes: 1000 }))).rejects.toMatchObject({ code: 'too_large' });
   });
 });
 
