@@ -22,7 +22,7 @@ import {
   type ResolvedTurn,
   type RouteContext,
 } from './fake-server.js';
-import { fakeEmbedding, openAIChatChunks, openAIUsage } from './openai-server.js';
+import { fakeEmbedding, openAIChatChunks, openAIUsage, sseReplayChunks, type OpenAIReplay } from './openai-server.js';
 
 export interface FakeAzureOptions {
   /** When set, requests must carry `api-key: <apiKey>` (or, on `/openai/v1`, `Authorization: Bearer <apiKey>`). */
@@ -38,6 +38,8 @@ export interface FakeAzureOptions {
   filterPrompt?: boolean;
   /** Asynchronous filter mode: an annotation-only event (a choice with no delta) after the content. */
   asyncFilter?: boolean;
+  /** Recorded-stream replay for chat and completions (see FakeOpenAIOptions.replay). */
+  replay?: OpenAIReplay;
 }
 
 export interface FakeAzure extends FakeServer {
@@ -47,6 +49,7 @@ export interface FakeAzure extends FakeServer {
   readonly v1BaseURL: string;
   readonly deployments: Record<string, string>;
   setReply(script: ReplyScript): void;
+  setReplay(replay: OpenAIReplay | undefined): void;
 }
 
 export interface AzureErrorBody {
@@ -106,6 +109,11 @@ function errorReply(status: number, body: AzureErrorBody): Reply {
 export async function createFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeAzure> {
   const deployments: Record<string, string> = { ...(opts.deployments ?? { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18', 'text-embedding-3-small': 'text-embedding-3-small' }) };
   let script: ReplyScript = opts.reply ?? 'Hello from fake Azure.';
+  let replay: OpenAIReplay | undefined = opts.replay;
+  const replayed = (req: RecordedRequest): Reply | undefined => {
+    const raw = typeof replay === 'function' ? replay(req) : replay;
+    return raw === undefined ? undefined : streamReply(SSE_CT, sseReplayChunks(raw));
+  };
 
   /** Which deployment a request is for, or the error reply Azure gives. */
   function target(ctx: RouteContext, v1: boolean): { deployment: string; body: Record<string, unknown> } | { error: Reply } {
@@ -140,6 +148,8 @@ export async function createFakeAzure(opts: FakeAzureOptions = {}): Promise<Fake
         }),
       );
     }
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const turn = resolveTurn(script, ctx.request, messagesText(body.messages), ctx.faults);
     const filtered = opts.filterAfterChunks !== undefined && turn.tokens.length > opts.filterAfterChunks;
     const shown: ResolvedTurn = filtered ? { ...turn, tokens: turn.tokens.slice(0, opts.filterAfterChunks), toolCalls: [], finishReason: 'content_filter' } : turn;
@@ -212,6 +222,8 @@ export async function createFakeAzure(opts: FakeAzureOptions = {}): Promise<Fake
     const t = target(ctx, v1);
     if ('error' in t) return t.error;
     const { deployment, body } = t;
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const prompt = typeof body.prompt === 'string' ? body.prompt : '';
     const turn = resolveTurn(script, ctx.request, prompt + (typeof body.suffix === 'string' ? body.suffix : ''), ctx.faults);
     const base = { created: Math.floor(Date.now() / 1000), id: `cmpl-${randomId(29)}`, model: deployments[deployment] ?? deployment, object: 'text_completion', system_fingerprint: null };
@@ -332,6 +344,9 @@ export async function createFakeAzure(opts: FakeAzureOptions = {}): Promise<Fake
     deployments,
     setReply(s: ReplyScript) {
       script = s;
+    },
+    setReplay(r: OpenAIReplay | undefined) {
+      replay = r;
     },
   }) as FakeAzure;
 }

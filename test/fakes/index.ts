@@ -35,7 +35,7 @@ export { anthropicError, createFakeAnthropic, DEFAULT_ANTHROPIC_MODELS, modelJso
 export type { AnthropicErrorBody, AnthropicReplyScript, AnthropicScriptReply, AnthropicTurn, FakeAnthropic, FakeAnthropicModel, FakeAnthropicOptions } from './anthropic-server.js';
 export { createFakeGemini, DEFAULT_GEMINI_MODELS, googleError, googleJson, googlePretty } from './gemini-server.js';
 export type { FakeGemini, FakeGeminiModel, FakeGeminiOptions, GoogleErrorBody } from './gemini-server.js';
-export { fakeEmbedding, openAIChatChunks, openAIUsage } from './openai-server.js';
-export type { OpenAIChatChunkOptions, OpenAIDialect } from './openai-server.js';
+export { openAIChatChunks, openAIUsage, sseReplayChunks } from './openai-server.js';
+export type { OpenAIChatChunkOptions, OpenAIDialect, OpenAIReplay } from './openai-server.js';
 export { azureError, createFakeAzure, sortKeys } from './azure-server.js';
 export type { AzureErrorBody, FakeAzure, FakeAzureOptions } from './azure-server.js';

@@ -55,6 +55,19 @@ export interface FakeOpenAIOptions {
   omitDone?: boolean;
   /** Which server to imitate (default `openai`); see the header comment. */
   dialect?: OpenAIDialect;
+  /**
+   * Recorded-stream replay: raw SSE sent for the generation routes (chat, completions, Codestral
+   * FIM, /infill) instead of the scripted reply, one HTTP chunk per event (faults still apply).
+   * A function chooses per request; `undefined` falls back to the script. Model checks still run.
+   */
+  replay?: OpenAIReplay;
+}
+
+export type OpenAIReplay = string | ((req: RecordedRequest) => string | undefined);
+
+/** Split raw SSE into its events, each keeping its blank-line separator (a trailing partial event is kept as is). */
+export function sseReplayChunks(raw: string): string[] {
+  return raw.split(/(?<=\n\n|\r\n\r\n)/).filter((e) => e.length > 0);
 }
 
 /** OpenAI-compatible servers whose differences the fake reproduces. */
@@ -66,6 +79,8 @@ export interface FakeOpenAI extends FakeServer {
   /** Known models (mutable). */
   readonly models: FakeOpenAIModel[];
   setReply(script: ReplyScript): void;
+  /** Replace (or with `undefined` remove) the recorded-stream replay. */
+  setReplay(replay: OpenAIReplay | undefined): void;
 }
 
 export interface OpenAIErrorBody {
@@ -108,8 +123,10 @@ export function openAIUsage(turn: ResolvedTurn, dialect: OpenAIDialect = 'openai
         prompt_cache_miss_tokens: turn.promptTokens - turn.cachedTokens,
       };
     case 'xai':
+      // xAI counts reasoning beside completion_tokens: total = prompt + completion + reasoning.
       return {
         ...base,
+        total_tokens: base.total_tokens + turn.thinking.length,
         prompt_tokens_details: { text_tokens: turn.promptTokens, audio_tokens: 0, image_tokens: 0, cached_tokens: turn.cachedTokens },
         completion_tokens_details: { reasoning_tokens: turn.thinking.length, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
         num_sources_used: 0,
@@ -200,6 +217,11 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     typeof m === 'string' ? { id: m } : { ...m },
   );
   let script: ReplyScript = opts.reply ?? 'Hello from fake OpenAI.';
+  let replay: OpenAIReplay | undefined = opts.replay;
+  const replayed = (req: RecordedRequest): Reply | undefined => {
+    const raw = typeof replay === 'function' ? replay(req) : replay;
+    return raw === undefined ? undefined : streamReply(SSE_CT, sseReplayChunks(raw));
+  };
   const strict = opts.strictModels ?? true;
   const dialect: OpenAIDialect = opts.dialect ?? 'openai';
   const openai = dialect === 'openai';
@@ -242,6 +264,8 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
       return errorReply(400, openAIError("Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter', 'messages'));
     }
     if (dialect === 'mistral' && body.stream_options !== undefined) return mistralExtraField('stream_options', body.stream_options);
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const model = body.model as string;
     const turn = resolveTurn(script, ctx.request, messagesText(body.messages), ctx.faults);
     const id = `chatcmpl-${randomId(29)}`;
@@ -318,6 +342,8 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     const body = parsed.ok;
     if (typeof body.prompt !== 'string') return mistralExtraField('prompt', body.prompt);
     if (body.stream_options !== undefined) return mistralExtraField('stream_options', body.stream_options);
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const model = body.model as string;
     const turn = resolveTurn(script, ctx.request, body.prompt + (typeof body.suffix === 'string' ? body.suffix : ''), ctx.faults);
     const id = randomId(32, '0123456789abcdef');
@@ -348,6 +374,8 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     if (typeof body.input_prefix !== 'string' && typeof body.input_suffix !== 'string') {
       return reply(400, JSON_CT, JSON.stringify({ error: { code: 400, message: '"input_prefix" or "input_suffix" is required', type: 'invalid_request_error' } }));
     }
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const text = `${String(body.input_prefix ?? '')}${String(body.input_suffix ?? '')}${String(body.prompt ?? '')}`;
     const turn = resolveTurn(script, ctx.request, text, ctx.faults);
     const model = typeof body.model === 'string' ? body.model : 'gpt-3.5-turbo';
@@ -396,6 +424,8 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     const parsed = parseBody(ctx.request);
     if ('error' in parsed) return parsed.error;
     const body = parsed.ok;
+    const fromReplay = replayed(ctx.request);
+    if (fromReplay) return fromReplay;
     const model = body.model as string;
     const prompt = typeof body.prompt === 'string' ? body.prompt : Array.isArray(body.prompt) ? body.prompt.join('') : '';
     const suffix = typeof body.suffix === 'string' ? body.suffix : '';
@@ -552,6 +582,9 @@ export async function createFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fa
     models,
     setReply(s: ReplyScript) {
       script = s;
+    },
+    setReplay(r: OpenAIReplay | undefined) {
+      replay = r;
     },
   }) as FakeOpenAI;
 }

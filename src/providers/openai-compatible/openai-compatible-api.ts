@@ -149,8 +149,8 @@ export interface OpenAIErrorEnvelope {
   error?: { message?: string; type?: string; code?: string | number | null; param?: string | null } | string;
   /** xAI puts a sentence here next to a string `error`. */
   code?: string;
-  /** Mistral 401. */
-  message?: string;
+  /** Mistral: a string on 401, `{detail}` on 422. */
+  message?: string | { detail?: unknown };
   /** FastAPI servers (Mistral, vLLM): a string or `[{loc, msg, type}]`. */
   detail?: unknown;
 }

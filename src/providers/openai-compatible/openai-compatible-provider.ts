@@ -279,7 +279,9 @@ export function openAICompatibleErrorParser(keyHint: string, key: () => string |
     const out: ParsedError = {};
     try {
       const j = JSON.parse(body) as OpenAIErrorEnvelope;
-      if (j.error === undefined && j.message === undefined && j.detail !== undefined) message = detailText(j.detail);
+      // FastAPI's `detail`, bare (vLLM) or inside Mistral's `{object:"error", message:{detail}}`.
+      const detail = j.error === undefined ? (typeof j.message === 'object' && j.message !== null ? (j.message as { detail?: unknown }).detail : j.detail) : undefined;
+      if (detail !== undefined) message = detailText(detail);
     } catch {
       /* not JSON: the shared parser already took the text */
     }

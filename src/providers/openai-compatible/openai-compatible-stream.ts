@@ -146,14 +146,19 @@ function* finish(state: StreamState, opts: OpenAICompatibleStreamOptions): Gener
 
 /**
  * OpenAI usage → ours. `prompt_tokens` already includes cached tokens (DeepSeek's
- * `prompt_cache_hit_tokens` too); reasoning tokens are part of `completion_tokens`.
+ * `prompt_cache_hit_tokens` too). OpenAI counts reasoning inside `completion_tokens`; xAI
+ * reports it beside them (`total = prompt + completion + reasoning`), which the totals show,
+ * so such reasoning is added to the output tokens it is billed as.
  */
 export function mapOpenAICompatibleUsage(u: OpenAIUsage): Usage {
   const cached = u.prompt_tokens_details?.cached_tokens || u.prompt_cache_hit_tokens || 0;
   const reasoning = u.completion_tokens_details?.reasoning_tokens || 0;
+  const input = u.prompt_tokens ?? (u.prompt_cache_hit_tokens ?? 0) + (u.prompt_cache_miss_tokens ?? 0);
+  const completion = u.completion_tokens ?? 0;
+  const reasoningOutside = reasoning > 0 && u.total_tokens === input + completion + reasoning;
   return {
-    inputTokens: u.prompt_tokens ?? (u.prompt_cache_hit_tokens ?? 0) + (u.prompt_cache_miss_tokens ?? 0),
-    outputTokens: u.completion_tokens ?? 0,
+    inputTokens: input,
+    outputTokens: reasoningOutside ? completion + reasoning : completion,
     ...(cached > 0 ? { cachedInputTokens: cached } : {}),
     ...(reasoning > 0 ? { reasoningTokens: reasoning } : {}),
   };
