@@ -66,7 +66,7 @@ export const createAnthropicProvider: ProviderFactory = (ctx) => {
     };
     const res = await send(request(req, '/v1/messages', { body, accept: SSE }));
     try {
-      yield* anthropicStream(sseEvents(thenSocketFree(res.body), { provider: name }), {
+      yield* anthropicStream(sseEvents(res.body, { provider: name }), {
         provider: name,
         model: req.model,
         metadata: responseMetadata(res, req.model) as Extract<StreamPart, { type: 'response-metadata' }>,
@@ -84,7 +84,6 @@ export const createAnthropicProvider: ProviderFactory = (ctx) => {
       const query = `limit=${MODELS_PAGE}${after ? `&after_id=${encodeURIComponent(after)}` : ''}`;
       const res = await send(request(opts, `/v1/models?${query}`, { accept: JSON_TYPE }));
       const text = await res.text();
-      await socketFree();
       const list = parseFrame<AnthropicModelList>(name, text);
       if (!Array.isArray(list.data)) throw new ProviderError({ code: 'bad_response', provider: name, message: `${name}: the model list from ${base} has no "data" array` });
       models.push(...list.data.filter((m) => typeof m?.id === 'string').map((m) => modelInfo(name, m)));
@@ -117,19 +116,6 @@ export const createAnthropicProvider: ProviderFactory = (ctx) => {
   };
   return client;
 };
-
-/**
- * undici hands a keep-alive socket back to its pool one macrotask after the body ends
- * (`setImmediate` in its HTTP/1 client), so a request sent in the same tick opens a second
- * connection. Waiting that tick keeps back-to-back calls on one socket.
- * TODO(shared): belongs in send()'s body guard, for every protocol; drop this then.
- */
-const socketFree = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function* thenSocketFree(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* body;
-  await socketFree();
-}
 
 /** §4.4's envelope `{"type":"error","error":{type,message},"request_id"}`, with the fix for key errors. */
 export function parseAnthropicError(status: number, body: string, hint: string): ParsedError {

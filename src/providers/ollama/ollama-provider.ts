@@ -133,7 +133,6 @@ function ollamaHttp(ctx: ProviderContext, maxBodyBytes = DEFAULT_MAX_BODY): Olla
     async json<T>(endpoint: string, path: string, opts: CallOptions, init: JsonInit = {}): Promise<T> {
       const res = await call(endpoint, path, opts, { ...init, accept: JSON_TYPE });
       const text = await res.text(maxBodyBytes);
-      await socketFree();
       const value = parseFrame<unknown>(name, text);
       if (value === null || typeof value !== 'object') {
         throw new ProviderError({ code: 'bad_response', provider: name, url: `${endpoint}${path}`, message: `${name}: ${endpoint}${path} did not answer with a JSON object` });
@@ -315,7 +314,7 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
     const { res, ep } = await routed(model, req, async (ep, tag) => ({ ep, res: await http.call(ep.url, path, req, { body: await body(ep, tag), accept: NDJSON }) }));
     ctx.log.debug(`${name}: ${path} ${model} on ${ep.url}`);
     yield responseMetadata(res, model);
-    yield* ollamaStream(ndjsonLines(thenSocketFree(res.body), { provider: name, maxLineBytes: options.maxLineBytes }), { provider: name, price: priceOf(model) });
+    yield* ollamaStream(ndjsonLines(res.body, { provider: name, maxLineBytes: options.maxLineBytes }), { provider: name, price: priceOf(model) });
   }
 
   // ---- FIM ------------------------------------------------------------------------------------
@@ -473,19 +472,6 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-/**
- * undici hands a keep-alive socket back to its pool one macrotask after the body ends
- * (`setImmediate` in its HTTP/1 client), so a request sent in the same tick (the model list,
- * then the chat) opens a second connection. Waiting that tick keeps them on one socket.
- * TODO(shared): belongs in send()'s body guard, for every protocol; drop this then.
- */
-const socketFree = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function* thenSocketFree(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* body;
-  await socketFree();
-}
 
 function withOptions(options: OllamaOptions | undefined): { options?: OllamaOptions } {
   return options ? { options } : {};

@@ -117,6 +117,9 @@ async function sendOnce(req: HttpRequest): Promise<HttpResponse> {
 async function* guardBody(body: AsyncIterable<Uint8Array> & { destroy(): void }, req: HttpRequest): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of body) yield chunk;
+    // undici marks the socket free one setImmediate after the body ends; a request sent
+    // before that (the next call of a quick loop) would open a second connection.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   } catch (err) {
     throw asProviderError(err, req, { midStream: true });
   } finally {
