@@ -98,7 +98,8 @@ function promptFilterFrame(): Record<string, unknown> {
     id: '',
     model: '',
     object: '',
-    prompt_filter_results: [{ prompt_index: 0, content_filter_results: { ...SAFE, jailbreak: { filtered: false, detected: false } } }],
+    // `prompt_index` before `content_filter_results` as captured; the categories themselves are sorted.
+    prompt_filter_results: [{ prompt_index: 0, content_filter_results: sortKeys({ ...SAFE, jailbreak: { filtered: false, detected: false } }) }],
   };
 }
 

@@ -474,6 +474,7 @@ describe('keys and connections', () => {
     grab(await collect(a.chat(hello({ model: 'no-such-model' }))));
     mine.setFaults({ status: 500, failTimes: 1 });
     grab(await collect(a.chat(hello({ maxRetries: 0 }))));
+    mine.resetFaults();
     mine.setFaults({ midStreamErrorAt: 1, failTimes: 1 });
     grab(await collect(a.chat(hello())));
     grab(await collect(b.chat(hello())));
@@ -515,7 +516,7 @@ describe('fault matrix (OpenAI-compatible)', () => {
   beforeEach(async () => {
     const f = await fake({ reply: ['one', ' two', ' three', ' four'], apiKey: 'sk-fault-matrix-key' });
     const { client: c, log } = client({ baseUrl: f.baseURL, key: 'sk-fault-matrix-key' });
-    subject = { fake: f, client: c, log, key: 'sk-fault-matrix-key', chat: (extra = {}) => c.chat(hello(extra)) };
+    subject = { fake: f, client: c, log, key: 'sk-fault-matrix-key', framesBeforeText: 1, chat: (extra = {}) => c.chat(hello(extra)) };
   });
   faultMatrix(() => subject);
 });

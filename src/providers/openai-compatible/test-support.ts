@@ -108,6 +108,8 @@ export interface FaultSubject {
   log: ReturnType<typeof testLogger>;
   /** The key the client sends; no error message may contain it. */
   key: string;
+  /** Stream chunks before the first text (OpenAI: the role chunk; Azure: the prompt-filter frame too). */
+  framesBeforeText: number;
   /** One chat with a four-token scripted answer ("one two three four"). */
   chat(extra?: Partial<ChatRequest>): AsyncIterable<StreamPart>;
 }
@@ -129,17 +131,18 @@ export function faultMatrix(subject: () => FaultSubject): void {
   const check = (err: { message: string }) => expect(err.message).not.toContain(subject().key);
 
   it('stall mid-stream → idle timeout error, socket closed', async () => {
-    subject().fake.setFaults({ stallAfterChunks: 2 });
+    subject().fake.setFaults({ stallAfterChunks: subject().framesBeforeText + 1 });
     const parts = await call({ idleTimeoutMs: 300 });
     const err = lastError(parts);
     expect(err).toMatchObject({ code: 'timeout', retryable: false });
     expect(err.message).toMatch(/stalled/);
+    expect(summarize(parts).text).toBe('one');
     await subject().fake.waitForDisconnect();
     await healthyAfter();
   });
 
   it('connection reset mid-stream → stream error after the text that arrived', async () => {
-    subject().fake.setFaults({ resetAfterChunks: 3, chunkDelayMs: 20 });
+    subject().fake.setFaults({ resetAfterChunks: subject().framesBeforeText + 2, chunkDelayMs: 20 });
     const parts = await call();
     expect(lastError(parts)).toMatchObject({ code: 'stream' });
     expect(summarize(parts).text).toBe('one two');
@@ -189,7 +192,7 @@ export function faultMatrix(subject: () => FaultSubject): void {
   });
 
   it('an in-band data: {"error"} after a 200 → stream error with the provider message', async () => {
-    subject().fake.setFaults({ midStreamErrorAt: 3, errorMessage: 'model crashed' });
+    subject().fake.setFaults({ midStreamErrorAt: subject().framesBeforeText + 2, errorMessage: 'model crashed' });
     const parts = await call();
     expect(lastError(parts)).toMatchObject({ code: 'stream', message: expect.stringContaining('model crashed') });
     expect(summarize(parts).text).toBe('one two');
@@ -197,7 +200,7 @@ export function faultMatrix(subject: () => FaultSubject): void {
   });
 
   it('abort mid-stream → cancelled part, the server sees the disconnect', async () => {
-    subject().fake.setFaults({ stallAfterChunks: 3 });
+    subject().fake.setFaults({ stallAfterChunks: subject().framesBeforeText + 2 });
     const ac = new AbortController();
     const parts: StreamPart[] = [];
     for await (const p of subject().chat({ signal: ac.signal, maxRetries: 0 })) {
@@ -211,7 +214,7 @@ export function faultMatrix(subject: () => FaultSubject): void {
   });
 
   it('a consumer that stops reading early releases the socket', async () => {
-    subject().fake.setFaults({ stallAfterChunks: 3 });
+    subject().fake.setFaults({ stallAfterChunks: subject().framesBeforeText + 2 });
     for await (const p of subject().chat({ maxRetries: 0 })) if (p.type === 'text-delta') break;
     await subject().fake.waitForDisconnect();
     await healthyAfter();
