@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as hostStart from './host-start.mjs';
 import * as rpc from './rpc.mjs';
 import * as nvimBench from './nvim.mjs';
+import * as providers from './providers.mjs';
 import { killAll } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,7 +69,11 @@ function machine(nvim) {
 const fmtMs = (v) => (!Number.isFinite(v) ? '?' : v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v.toFixed(1));
 function fmt(v, unit) {
   if (v === undefined || v === null || Number.isNaN(v)) return '—';
-  return unit === 'MB' ? `${v.toFixed(1)} MB` : `${fmtMs(v)} ms`;
+  if (unit === 'MB') return `${v.toFixed(1)} MB`;
+  if (unit === 'ms') return `${fmtMs(v)} ms`;
+  if (unit === 'MB/s') return `${v.toFixed(1)} MB/s`;
+  if (unit === '/s') return `${Math.round(v).toLocaleString('en-US')}/s`;
+  return String(Math.round(v * 100) / 100);
 }
 
 function verdictOf(row) {
@@ -81,7 +86,7 @@ function verdictOf(row) {
 function targetText(row) {
   if (!row.target) return '—';
   const stat = row.stats ? ` ${row.target.stat ?? 'p50'}` : '';
-  return `≤ ${row.target.max} ${row.unit}${stat}`;
+  return `≤ ${row.target.max}${row.unit ? ' ' + row.unit : ''}${stat}`;
 }
 
 function table(header, lines, right = []) {
@@ -142,6 +147,7 @@ async function main() {
       ['host-start', hostStart],
       ['rpc', rpc],
       ['nvim', nvimBench],
+      ['providers', providers],
     ]) {
       const t0 = Date.now();
       process.stderr.write(`bench: ${name} …`);
@@ -156,7 +162,7 @@ async function main() {
   m.node_in_nvim = nvimResult?.node_in_nvim;
 
   // Headline order: spawn → ready, round trips, memory.
-  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy'];
+  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'prov_'];
   const rows = results.flatMap((r) => r.rows);
   const rank = (row) => {
     const i = order.findIndex((p) => row.key.startsWith(p));

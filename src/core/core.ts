@@ -5,8 +5,7 @@ import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { ErrorCode, ZekeError } from './errors.js';
-import { generate } from './generate.js';
-import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 
 export type EmitEvent = (event: string, payload: unknown) => void;
 
@@ -34,11 +33,11 @@ export function createCore(opts: CoreOptions): Core {
   const env = opts.env ?? process.env;
   const startedAt = opts.startedAt ?? Date.now();
   let resolved: ResolvedConfig | undefined;
-  let registry: ProviderRegistry | undefined;
+  let registry: Promise<ProviderRegistry> | undefined;
 
   function configure(options: unknown): ResolvedConfig {
     resolved = resolveConfig(options, env);
-    registry = createProviderRegistry(resolved, log);
+    registry = undefined; // new config, new clients
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
     log.redact(resolved.api.apiKey.reveal());
     for (const issue of resolved.issues) log.warn('config: %s (%s)', issue.message, issue.source);
@@ -46,7 +45,11 @@ export function createCore(opts: CoreOptions): Core {
   }
 
   const current = () => resolved ?? configure(undefined);
-  const providers = () => (current(), registry!);
+  // Provider code (undici and the protocols) loads on first use, not at host start-up.
+  const providers = () => {
+    const cfg = current();
+    return (registry ??= import('../providers/registry.js').then((m) => m.createProviderRegistry(cfg, log)));
+  };
 
   const handlers: Record<MethodName, Handler> = {
     initialize(p): InitializeResult {
@@ -76,7 +79,8 @@ export function createCore(opts: CoreOptions): Core {
       return collectHealth(current(), { timeoutMs: p.timeout_ms ?? 3000, signal, startedAt, logFile: log.file ?? null });
     },
     async generate(p, signal, progress) {
-      return generate(providers(), p, signal, progress);
+      const [{ generate }, registry] = await Promise.all([import('./generate.js'), providers()]);
+      return generate(registry, p, signal, progress);
     },
     shutdown() {
       log.info('shutdown requested');

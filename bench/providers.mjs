@@ -1,0 +1,46 @@
+// Bench rows for the provider layer (see providers-entry.ts). The TypeScript entry and the
+// worker are bundled with esbuild at run time, like the host is.
+import { build } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { summarize } from './stats.mjs';
+
+async function bundle(root, entry, out) {
+  await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'warning',
+    splitting: false,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
+
+export async function measure(ctx) {
+  const dir = join(ctx.root, 'node_modules/.cache/zeke/bench');
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'providers-entry.mjs');
+  const worker = join(dir, 'providers-worker.mjs');
+  await Promise.all([bundle(ctx.root, 'bench/providers-entry.ts', entry), bundle(ctx.root, 'bench/providers-worker.ts', worker)]);
+  const { measureProviders } = await import(pathToFileURL(entry).href);
+  const results = await measureProviders(worker, { longTokens: 4000, runs: 5, firstRuns: 30 });
+  const rows = [];
+  for (const r of results) {
+    if (r.skipped) {
+      rows.push({ key: `prov_${r.name}_skipped`, label: `${r.name}: not measured (${r.skipped})`, unit: '', value: NaN });
+      continue;
+    }
+    // Text bytes parsed per second of body time, and text parts per second.
+    const mbps = r.long.map((x) => x.textBytes / 1e6 / (x.body / 1000));
+    const tps = r.long.map((x) => x.parts / (x.body / 1000));
+    rows.push({ key: `prov_${r.name}_mbps`, label: `${r.name}: stream parse, text MB/s (${r.long[0].parts} parts)`, unit: 'MB/s', stats: summarize(mbps) });
+    rows.push({ key: `prov_${r.name}_tps`, label: `${r.name}: stream parse, text parts/s`, unit: '/s', stats: summarize(tps) });
+    rows.push({ key: `prov_${r.name}_first`, label: `${r.name}: headers → first text part`, unit: 'ms', stats: summarize(r.first) });
+    rows.push({ key: `prov_${r.name}_conns`, label: `${r.name}: connections for ${r.requests} sequential requests`, unit: '', value: r.connections, target: { max: 1 } });
+  }
+  return { rows };
+}
