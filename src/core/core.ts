@@ -75,8 +75,14 @@ export function createCore(opts: CoreOptions): Core {
     },
     async health(p, signal): Promise<HealthReport> {
       // Loaded on first use: keeps undici out of host start-up.
-      const { collectHealth } = await import('../health/index.js');
-      return collectHealth(current(), { timeoutMs: p.timeout_ms ?? 3000, signal, startedAt, logFile: log.file ?? null });
+      const [{ collectHealth }, registry] = await Promise.all([import('../health/index.js'), providers()]);
+      return collectHealth(current(), {
+        timeoutMs: p.timeout_ms ?? 3000,
+        signal,
+        startedAt,
+        logFile: log.file ?? null,
+        clientFor: (name) => registry.client(name),
+      });
     },
     async generate(p, signal, progress) {
       const [{ generate }, registry] = await Promise.all([import('./generate.js'), providers()]);
