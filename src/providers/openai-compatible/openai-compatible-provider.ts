@@ -121,7 +121,6 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
         priceFor: price(model),
         onIgnored: (what) => ctx.log.debug('%s: skipped a foreign stream frame (%s)', name, what),
       });
-      await socketReleased();
     } finally {
       res.close();
     }
@@ -149,19 +148,18 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
     yield* streamParts(res, req.model);
   }
 
-  async function getJson<T>(opts: CallOptions, url: string, model: string | undefined, body?: unknown): Promise<{ res: HttpResponse; json: T }> {
+  async function getJson<T>(opts: CallOptions, url: string, model: string | undefined, body?: unknown): Promise<T> {
     const res = await send(request(opts, url, model, { body, accept: JSON_TYPE }));
     const text = await res.text();
-    await socketReleased();
     try {
-      return { res, json: JSON.parse(text) as T };
+      return JSON.parse(text) as T;
     } catch (err) {
       throw new ProviderError({ code: 'bad_response', provider: name, status: res.status, message: `${name}: ${url.replace(/\?.*$/, '')} answered with broken JSON: ${text.slice(0, 80)}`, cause: err });
     }
   }
 
   async function modelList(opts: CallOptions): Promise<ModelInfo[]> {
-    const { json } = await getJson<OpenAIModelList>(opts, target.modelsUrl, undefined);
+    const json = await getJson<OpenAIModelList>(opts, target.modelsUrl, undefined);
     if (!Array.isArray(json.data)) throw new ProviderError({ code: 'bad_response', provider: name, message: `${name}: the model list from ${target.display} has no "data" array` });
     const infos = json.data.filter((m) => typeof m.id === 'string').map((m) => modelInfo(name, m));
     if (!target.listedModels) return infos;
@@ -177,7 +175,7 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
     async embed(req: EmbedRequest): Promise<number[][]> {
       const route = target.route('embeddings', req.model);
       const body: OpenAIEmbeddingRequest = { model: route.model, input: req.input, encoding_format: 'float' };
-      const { json } = await getJson<OpenAIEmbeddingResponse>(req, route.url, req.model, body);
+      const json = await getJson<OpenAIEmbeddingResponse>(req, route.url, req.model, body);
       const rows = Array.isArray(json.data) ? [...json.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)) : [];
       if (rows.length !== req.input.length || rows.some((r) => !Array.isArray(r.embedding))) {
         throw new ProviderError({ code: 'bad_response', provider: name, message: `${name}: asked for ${req.input.length} embeddings, got ${rows.length}` });
@@ -206,15 +204,6 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
   // A server without a FIM surface (OMEN) has no `fim` at all.
   if (target.fim) client.fim = (req) => guardStream(name, req.signal, fimParts(req));
   return client;
-}
-
-/**
- * undici's pool marks a connection free one macrotask after its body ended; a request sent
- * sooner (the next chat right after this one) would open a second connection. Waiting that
- * tick keeps every call to an origin on one keep-alive socket.
- */
-function socketReleased(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function fimBody(surface: FimSurface, model: string, req: FimRequest, quirks: OpenAICompatibleQuirks): OpenAICompletionRequest | LlamaCppInfillRequest {
