@@ -439,6 +439,16 @@ describe('errors and health', () => {
     expect(missing).toMatchObject({ ok: false, status: 401, message: 'reachable; no key: set DEEPSEEK_API_KEY or providers.deepseek.api_key' });
   });
 
+  it('health aborted by its caller (a deadline) rejects, so the caller can say why', async () => {
+    const f = await fake();
+    f.setFaults({ firstByteDelayMs: 5_000 });
+    const ac = new AbortController();
+    const probe = client({ baseUrl: f.baseURL }).client.health({ signal: ac.signal });
+    await f.waitForRequest();
+    ac.abort();
+    await expect(probe).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
   it('health of an address that refuses connections says so, without retrying', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

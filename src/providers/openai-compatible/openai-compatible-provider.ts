@@ -190,6 +190,8 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
         const ids = models.map((m) => m.id);
         return [{ url: target.display, ok: true, status: 200, latency_ms: latency(), message: `reachable, ${ids.length} models`, models: ids }];
       } catch (err) {
+        // Aborted by the caller (or its deadline): the caller says why.
+        if (opts.signal.aborted) throw err;
         const e = toProviderError(err, name, opts.signal);
         const message =
           e.code === 'auth'
