@@ -67,7 +67,7 @@ function collect(node: JsonSchema, path: string, rows: DocRow[]): void {
   }
   if (node.type === 'object' && typeof node.additionalProperties === 'object' && node.additionalProperties.properties) {
     rows.push({ path, node });
-    collect(node.additionalProperties, `${path}.<name>`, rows);
+    collect(node.additionalProperties, `${path}.<${node.key_name ?? 'name'}>`, rows);
     return;
   }
   rows.push({ path, node });
@@ -79,9 +79,9 @@ export function docOptionsSection(schema: JsonSchema): string {
   collect(schema, '', rows);
   const out: string[] = [];
   for (const { path, node } of rows) {
-    const tag = `*zeke-option-${path.replace(/<name>/, 'NAME')}*`;
-    const gap = Math.max(2, 78 - path.length - tag.length);
-    out.push(`${path}${' '.repeat(gap)}${tag}`);
+    const tag = `*zeke-option-${path.replace(/<(\w+)>/g, (_, k: string) => k.toUpperCase())}*`;
+    if (path.length + tag.length + 2 <= 78) out.push(`${path}${' '.repeat(78 - path.length - tag.length)}${tag}`);
+    else out.push(`${' '.repeat(Math.max(0, 78 - tag.length))}${tag}`, path);
     const def = node.default !== undefined ? ` Default: ${JSON.stringify(node.default)}` : '';
     for (const line of wrap(`Type: ${expectedLabel(node)}.${def}`, 72)) out.push(`    ${line}`);
     if (node.description) for (const line of wrap(node.description, 72)) out.push(`    ${line}`);

@@ -48,15 +48,15 @@ export const providerSchema = z
         z.string(),
         z
           .object({
-            input: z.number().min(0),
-            output: z.number().min(0),
-            cached_input: z.number().min(0).optional(),
-            cache_write: z.number().min(0).optional(),
+            input: z.number().min(0).describe('USD per 1M input tokens.'),
+            output: z.number().min(0).describe('USD per 1M output tokens.'),
+            cached_input: z.number().min(0).optional().describe('USD per 1M input tokens served from the cache.'),
+            cache_write: z.number().min(0).optional().describe('USD per 1M input tokens written to the cache (Anthropic).'),
           })
           .strict(),
       )
       .optional()
-      .meta({ expected: 'a table of model = { input = USD, output = USD, cached_input = USD } per 1M tokens' })
+      .meta({ expected: 'a table of model = { input = USD, output = USD, cached_input = USD } per 1M tokens', key_name: 'model' })
       .describe('Price overrides per model, USD per 1M tokens (the built-in table is dated and prices change).'),
   })
   .strict();
@@ -108,7 +108,7 @@ export const configSchema = z
     providers: z
       .record(z.string(), providerSchema)
       .optional()
-      .meta({ expected: 'a table of provider name = { options }' })
+      .meta({ expected: 'a table of provider name = { options }', key_name: 'name' })
       .describe('Providers by name: ollama, openai, azure, anthropic, gemini, xai, deepseek, mistral, or any name with kind = "openai-compatible".'),
   })
   .strict();
@@ -146,6 +146,8 @@ export interface JsonSchema {
   expected?: string;
   /** The same check as `pattern`, as a Lua pattern, for lua/zeke/config.lua. */
   lua_pattern?: string;
+  /** What the keys of a table-of-tables are, for the docs (`providers.<name>`). */
+  key_name?: string;
   minimum?: number;
   exclusiveMinimum?: number;
   minItems?: number;
