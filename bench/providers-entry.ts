@@ -6,7 +6,22 @@
 import { Worker } from 'node:worker_threads';
 import { resolveConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/logger.js';
-import { createProviderClient } from '../src/providers/index.js';
+import { Agent, type Dispatcher } from 'undici';
+import { createAnthropicProvider } from '../src/providers/anthropic/index.js';
+import { createAzureProvider } from '../src/providers/azure/index.js';
+import { createGeminiProvider } from '../src/providers/gemini/index.js';
+import type { ProviderFactory } from '../src/providers/index.js';
+import { createOllamaProvider } from '../src/providers/ollama/index.js';
+import { createOpenAICompatibleProvider } from '../src/providers/openai-compatible/index.js';
+
+const FACTORIES: Record<string, ProviderFactory> = {
+  ollama: createOllamaProvider,
+  openai: createOpenAICompatibleProvider,
+  'openai-compatible': createOpenAICompatibleProvider,
+  azure: createAzureProvider,
+  anthropic: createAnthropicProvider,
+  gemini: createGeminiProvider,
+};
 import type { ProviderClient } from '../src/provider/index.js';
 
 type Name = 'ollama' | 'openai' | 'azure' | 'anthropic' | 'gemini';
@@ -17,6 +32,24 @@ const MODELS: Record<Name, string> = {
   anthropic: 'claude-haiku-4-5-20251001',
   gemini: 'gemini-2.5-flash',
 };
+
+/** Counts the body bytes the client receives, so throughput is measured on the wire. */
+class CountingAgent extends Agent {
+  bytes = 0;
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const self = this;
+    const h = handler as Dispatcher.DispatchHandler & Record<string, any>;
+    const wrapped = new Proxy(h, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (prop === 'onData' && typeof v === 'function') return (chunk: Buffer) => ((self.bytes += chunk.length), v.call(target, chunk));
+        if (prop === 'onResponseData' && typeof v === 'function') return (c: unknown, chunk: Buffer) => ((self.bytes += chunk.length), v.call(target, c, chunk));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    return super.dispatch(opts, wrapped);
+  }
+}
 
 export async function measureProviders(workerFile: string, opts: { longTokens: number; runs: number; firstRuns: number }) {
   const worker = new Worker(workerFile, { workerData: { tokens: opts.longTokens } });
@@ -57,14 +90,17 @@ export async function measureProviders(workerFile: string, opts: { longTokens: n
   for (const name of Object.keys(MODELS) as Name[]) {
     const provider = cfg.providers.find((p) => p.name === name)!;
     let client: ProviderClient;
+    const counter = new CountingAgent({ keepAliveTimeout: 30_000 });
     try {
-      client = await createProviderClient(provider, log);
+      // The protocol's own factory with a byte-counting dispatcher (the host passes dispatcherFor()).
+      client = FACTORIES[provider.kind]!({ provider, dispatcher: counter, log });
     } catch (err) {
       results.push({ name, skipped: (err as Error).message });
       continue;
     }
     const once = async () => {
       const t0 = performance.now();
+      const bytes0 = counter.bytes;
       let tMeta = 0;
       let tFirst = 0;
       let parts = 0;
@@ -77,7 +113,7 @@ export async function measureProviders(workerFile: string, opts: { longTokens: n
           textBytes += part.text.length;
         } else if (part.type === 'error') throw part.error;
       }
-      return { total: performance.now() - t0, body: performance.now() - tMeta, firstText: tFirst - tMeta, parts, textBytes };
+      return { total: performance.now() - t0, body: performance.now() - tMeta, firstText: tFirst - tMeta, parts, textBytes, wireBytes: counter.bytes - bytes0 };
     };
     try {
       // Long answers: throughput of the whole receive → parse → parts path.

@@ -34,11 +34,12 @@ export async function measure(ctx) {
       rows.push({ key: `prov_${r.name}_skipped`, label: `${r.name}: not measured (${r.skipped})`, unit: '', value: NaN });
       continue;
     }
-    // Text bytes parsed per second of body time, and text parts per second.
-    const mbps = r.long.map((x) => x.textBytes / 1e6 / (x.body / 1000));
+    // Wire bytes received and parsed per second of body time, and text parts (tokens) per second.
+    const mbps = r.long.map((x) => x.wireBytes / 1e6 / (x.body / 1000));
     const tps = r.long.map((x) => x.parts / (x.body / 1000));
-    rows.push({ key: `prov_${r.name}_mbps`, label: `${r.name}: stream parse, text MB/s (${r.long[0].parts} parts)`, unit: 'MB/s', stats: summarize(mbps) });
-    rows.push({ key: `prov_${r.name}_tps`, label: `${r.name}: stream parse, text parts/s`, unit: '/s', stats: summarize(tps) });
+    const kb = Math.round(r.long[0].wireBytes / 1024);
+    rows.push({ key: `prov_${r.name}_mbps`, label: `${r.name}: stream parse, wire MB/s (${kb} KB, ${r.long[0].parts} tokens)`, unit: 'MB/s', stats: summarize(mbps) });
+    rows.push({ key: `prov_${r.name}_tps`, label: `${r.name}: stream parse, tokens/s`, unit: '/s', stats: summarize(tps) });
     rows.push({ key: `prov_${r.name}_first`, label: `${r.name}: headers → first text part`, unit: 'ms', stats: summarize(r.first) });
     rows.push({ key: `prov_${r.name}_conns`, label: `${r.name}: connections for ${r.requests} sequential requests`, unit: '', value: r.connections, target: { max: 1 } });
   }
