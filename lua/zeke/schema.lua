@@ -30,7 +30,10 @@ return {
     },
     api = {
       additionalProperties = false,
-      default = {},
+      default = {
+        mode = "direct",
+        strategy = "single",
+      },
       properties = {
         api_key = {
           expected = "a string (a key, or env:VAR to read it from the environment)",
@@ -39,6 +42,19 @@ return {
         base_url = {
           expected = "a URL (http:// or https://)",
           format = "uri",
+          type = "string",
+        },
+        mode = {
+          default = "direct",
+          enum = {
+            "direct",
+            "omen",
+            "hybrid",
+          },
+          type = "string",
+        },
+        strategy = {
+          default = "single",
           type = "string",
         },
       },
@@ -108,6 +124,29 @@ return {
             "warn",
             "error",
           },
+          type = "string",
+        },
+      },
+      type = "object",
+    },
+    models = {
+      additionalProperties = false,
+      default = {
+        chat = "auto",
+        completion = "code-fast",
+        edit = "auto",
+      },
+      properties = {
+        chat = {
+          default = "auto",
+          type = "string",
+        },
+        completion = {
+          default = "code-fast",
+          type = "string",
+        },
+        edit = {
+          default = "auto",
           type = "string",
         },
       },
@@ -216,6 +255,145 @@ return {
         type = "object",
       },
       expected = "a table of provider name = { options }",
+      type = "object",
+    },
+    routing = {
+      additionalProperties = false,
+      default = {
+        escalate_output_tokens = 2000,
+        escalate_tool_calls = 1,
+        escalate_ttfb_ms = 2000,
+        local_max_input_tokens = 8000,
+        max_cloud_cost_cents = 200,
+        on_budget = "local",
+        prefer_local_for = {
+          "completion",
+          "code",
+          "tests",
+          "refactor",
+          "regex",
+        },
+        sticky = true,
+        weights = {
+          cost = 0.2,
+          health = 0.4,
+          latency = 0.3,
+          reliability = 0.1,
+        },
+      },
+      properties = {
+        budget_daily_usd = {
+          minimum = 0,
+          type = "number",
+        },
+        budget_monthly_usd = {
+          minimum = 0,
+          type = "number",
+        },
+        escalate_output_tokens = {
+          default = 2000,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        escalate_tool_calls = {
+          default = 1,
+          minimum = 0,
+          type = "integer",
+        },
+        escalate_ttfb_ms = {
+          default = 2000,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        local_max_input_tokens = {
+          default = 8000,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        max_cloud_cost_cents = {
+          default = 200,
+          minimum = 0,
+          type = "number",
+        },
+        on_budget = {
+          default = "local",
+          enum = {
+            "local",
+            "refuse",
+          },
+          type = "string",
+        },
+        prefer_local_for = {
+          default = {
+            "completion",
+            "code",
+            "tests",
+            "refactor",
+            "regex",
+          },
+          items = {
+            enum = {
+              "completion",
+              "code",
+              "tests",
+              "refactor",
+              "regex",
+              "explain",
+              "reason",
+              "vision",
+              "general",
+            },
+            type = "string",
+          },
+          type = "array",
+        },
+        sticky = {
+          default = true,
+          type = "boolean",
+        },
+        weights = {
+          additionalProperties = false,
+          default = {
+            cost = 0.2,
+            health = 0.4,
+            latency = 0.3,
+            reliability = 0.1,
+          },
+          properties = {
+            cost = {
+              default = 0.2,
+              minimum = 0,
+              type = "number",
+            },
+            health = {
+              default = 0.4,
+              minimum = 0,
+              type = "number",
+            },
+            latency = {
+              default = 0.3,
+              minimum = 0,
+              type = "number",
+            },
+            reliability = {
+              default = 0.1,
+              minimum = 0,
+              type = "number",
+            },
+          },
+          type = "object",
+        },
+      },
+      type = "object",
+    },
+    stats = {
+      additionalProperties = false,
+      default = {},
+      properties = {
+        file = {
+          type = "string",
+        },
+      },
       type = "object",
     },
   },

@@ -1,4 +1,4 @@
-export { configSchema, configJsonSchema, defaultAliases, modelRef, providerKinds } from './schema.js';
+export { configSchema, configJsonSchema, defaultAliases, intents, modelRef, providerKinds } from './schema.js';
 export type { Config, ConfigInput, JsonSchema, ProviderOptions } from './schema.js';
 export { resolveConfig, deepMerge } from './resolve.js';
 export type { ResolvedConfig } from './resolve.js';

@@ -12,7 +12,7 @@ export interface ResolvedConfig {
   /** alias → ordered fallback chain of refs. */
   aliases: Record<string, string[]>;
   providers: ResolvedProvider[];
-  api: { baseUrl?: string; apiKey: Secret };
+  api: { mode: Config['api']['mode']; strategy: string; baseUrl?: string; apiKey: Secret };
   toml: { path: string | null; found: boolean };
   issues: ConfigIssue[];
 }
@@ -46,11 +46,20 @@ export function resolveConfig(setupOptions: unknown, env: NodeJS.ProcessEnv = pr
   const sourceOf = (path: string[]) =>
     valueAt(setup.options, path) !== undefined ? 'setup()' : locateInToml(path) ?? 'config';
   const providers = resolveProviders(options.providers, env, issues, sourceOf);
+  if (options.api.mode !== 'direct' && !options.api.base_url) {
+    issues.push({
+      severity: 'error',
+      field: 'api.base_url',
+      message: `\`api.mode\` = "${options.api.mode}" needs \`api.base_url\` (the OMEN address); routing directly instead`,
+      source: valueAt(setup.options, ['api', 'mode']) !== undefined ? 'setup()' : locateInToml(['api', 'mode']) ?? 'config',
+    });
+    options.api.mode = 'direct';
+  }
   return {
     options,
     aliases,
     providers,
-    api: { baseUrl: options.api.base_url?.replace(/\/+$/, ''), apiKey: resolveSecret(options.api.api_key, env) },
+    api: { mode: options.api.mode, strategy: options.api.strategy, baseUrl: options.api.base_url?.replace(/\/+$/, ''), apiKey: resolveSecret(options.api.api_key, env) },
     toml: { path: tomlPath, found: tomlFound },
     issues,
   };

@@ -14,6 +14,9 @@ export const modelRef = z
   .regex(/^[A-Za-z0-9_.-]+:.+$/)
   .meta({ expected: 'a model ref "provider:model" (e.g. "ollama:qwen2.5-coder:7b")', lua_pattern: '^[%w_.-]+:.+$' });
 
+/** What a request is for: features set it, the router reads it. */
+export const intents = ['completion', 'code', 'tests', 'refactor', 'regex', 'explain', 'reason', 'vision', 'general'] as const;
+
 export const providerKinds = ['ollama', 'openai', 'openai-compatible', 'azure', 'anthropic', 'gemini'] as const;
 
 /** The seeds' CSV form: `"http://a:11434,http://b:11434"`. */
@@ -95,8 +98,67 @@ export const configSchema = z
       .describe('The zeke.toml to read; default $XDG_CONFIG_HOME/zeke/zeke.toml. false: read none.'),
     api: z
       .object({
+        mode: z
+          .enum(['direct', 'omen', 'hybrid'])
+          .default('direct')
+          .describe('direct: zeke routes and calls providers itself. omen: every request goes to base_url (OMEN), falling back to direct providers when it fails. hybrid: rank providers by OMEN\'s /omen/providers/scores, call them directly.'),
+        strategy: z.string().default('single').describe('The OMEN `omen.strategy` sent in omen mode.'),
         base_url: url.optional().describe('OMEN (or LiteLLM) OpenAI-compatible base URL, e.g. http://localhost:8080/v1'),
         api_key: secret.optional().describe('Key for base_url, or "env:VAR".'),
+      })
+      .strict()
+      .default({ mode: 'direct', strategy: 'single' }),
+    models: z
+      .object({
+        completion: z.string().default('code-fast').describe('Model for inline completion: an alias, a "provider:model" ref, or "auto".'),
+        chat: z.string().default('auto').describe('Model for chat.'),
+        edit: z.string().default('auto').describe('Model for edits.'),
+      })
+      .strict()
+      .default({ completion: 'code-fast', chat: 'auto', edit: 'auto' })
+      .describe('The model each feature uses by default (:ZekeModel changes them per project).'),
+    routing: z
+      .object({
+        prefer_local_for: z
+          .array(z.enum(intents))
+          .default(['completion', 'code', 'tests', 'refactor', 'regex'])
+          .describe('Intents that go to a local model when the context is small.'),
+        local_max_input_tokens: z.number().int().positive().default(8000).describe('Above this many prompt tokens a job counts as large and may go to the cloud.'),
+        escalate_ttfb_ms: z.number().int().positive().default(2000).describe('A local model slower than this to its first token is cancelled and the request goes to the cloud.'),
+        escalate_output_tokens: z.number().int().positive().default(2000).describe('Jobs expected to write more than this go to the cloud.'),
+        escalate_tool_calls: z.number().int().min(0).default(1).describe('Jobs needing more tool calls than this go to the cloud.'),
+        sticky: z.boolean().default(true).describe('A chat stays on its provider until a rule is violated.'),
+        weights: z
+          .object({
+            health: z.number().min(0).default(0.4),
+            latency: z.number().min(0).default(0.3),
+            cost: z.number().min(0).default(0.2),
+            reliability: z.number().min(0).default(0.1),
+          })
+          .strict()
+          .default({ health: 0.4, latency: 0.3, cost: 0.2, reliability: 0.1 })
+          .describe('Scoring weights.'),
+        max_cloud_cost_cents: z.number().min(0).default(200).describe('Per-request cap for a cloud model, in US cents (estimated before the request).'),
+        budget_daily_usd: z.number().min(0).optional().describe('Cloud spend cap per day, USD, shared by every Neovim of this user.'),
+        budget_monthly_usd: z.number().min(0).optional().describe('Cloud spend cap per calendar month, USD.'),
+        on_budget: z.enum(['local', 'refuse']).default('local').describe('When a cap would be broken: route to a local model, or refuse with a message.'),
+      })
+      .strict()
+      .default({
+        prefer_local_for: ['completion', 'code', 'tests', 'refactor', 'regex'],
+        local_max_input_tokens: 8000,
+        escalate_ttfb_ms: 2000,
+        escalate_output_tokens: 2000,
+        escalate_tool_calls: 1,
+        sticky: true,
+        weights: { health: 0.4, latency: 0.3, cost: 0.2, reliability: 0.1 },
+        max_cloud_cost_cents: 200,
+        on_budget: 'local',
+      })
+      .describe('The routing brain: local first, escalation, budgets.'),
+    stats: z
+      .object({
+        file: z.string().optional().describe("SQLite file for stats and the budget ledger; default stdpath('data')/zeke/zeke.db."),
       })
       .strict()
       .default({}),

@@ -1,4 +1,5 @@
-// Reads the Zeke CLI's shared zeke.toml (`[api]`, `[aliases]`, `[providers.<name>]`). Other
+// Reads the Zeke CLI's shared zeke.toml (`[api]`, `[aliases]`, `[providers.<name>]`,
+// `[routing]`, `[models]`). Other
 // sections belong to other Zeke tools and are left alone. A syntax error names file, line
 // and column; the rest of the config (defaults and setup()) still loads.
 import { readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import type { ConfigIssue } from './validate.js';
 
 /** The sections zeke.nvim reads; the Zeke CLI and OMEN own the rest. */
-const SECTIONS = ['api', 'aliases', 'providers'] as const;
+const SECTIONS = ['api', 'aliases', 'providers', 'routing', 'models'] as const;
 
 export function defaultTomlPath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homedir(), '.config');

@@ -38,6 +38,8 @@ export interface ChatRequest extends CallOptions {
   maxTokens?: number;
   temperature?: number;
   stop?: string[];
+  /** Extra top-level body fields for OpenAI-compatible servers (OMEN's `tags` and `omen`). */
+  extraBody?: Record<string, unknown>;
 }
 
 /** Fill-in-the-middle: complete between `prefix` and `suffix`. */
