@@ -39,3 +39,5 @@ export { openAIChatChunks, openAIUsage, sseReplayChunks } from './openai-server.
 export type { OpenAIChatChunkOptions, OpenAIDialect, OpenAIReplay } from './openai-server.js';
 export { azureError, createFakeAzure, sortKeys } from './azure-server.js';
 export type { AzureErrorBody, FakeAzure, FakeAzureOptions } from './azure-server.js';
+export { createFakeOmen, DEFAULT_OMEN_MODELS, omenChatBodyError, omenChatRequests, omenError, omenRaceDeadlineMs } from './omen-server.js';
+export type { FakeOmen, FakeOmenModel, FakeOmenOptions, FakeOmenProvider, FakeOmenQuirks, OmenErrorBody, OmenProviderId } from './omen-server.js';
