@@ -37,7 +37,7 @@ import type {
   OpenAIEmbeddingResponse,
   OpenAIModelList,
 } from './openai-compatible-api.js';
-import { fimRoute, hasFim, quirksFor, type FimSurface, type OpenAICompatibleQuirks } from './openai-compatible-quirks.js';
+import { fimRoute, hasFim, normalizeOmenChatBody, quirksFor, type FimSurface, type OpenAICompatibleQuirks } from './openai-compatible-quirks.js';
 import { openAICompatibleStream } from './openai-compatible-stream.js';
 
 const SSE = /^text\/event-stream/i;
@@ -128,7 +128,7 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
 
   async function* chatParts(req: ChatRequest): AsyncGenerator<StreamPart> {
     const route = target.route('chat/completions', req.model);
-    const body: OpenAIChatRequest = {
+    const typed: OpenAIChatRequest = {
       model: route.model,
       messages: convertToOpenAICompatibleMessages(name, req.messages),
       stream: true,
@@ -138,6 +138,8 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.stop?.length ? { stop: req.stop } : {}),
     };
+    const merged = withExtraBody(typed, req.extraBody, (key) => ctx.log.debug('%s: extraBody.%s ignored (zeke sets it)', name, key));
+    const body = target.quirks.omenBody ? normalizeOmenChatBody(merged) : merged;
     const res = await send(request(req, route.url, req.model, { body, accept: SSE }));
     yield* streamParts(res, req.model);
   }
@@ -206,6 +208,27 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
   // A server without a FIM surface (OMEN) has no `fim` at all.
   if (target.fim) client.fim = (req) => guardStream(name, req.signal, fimParts(req));
   return client;
+}
+
+/** Fields of the chat body that `extraBody` may never replace. */
+const OWN_FIELDS = new Set(['model', 'messages', 'stream']);
+
+/**
+ * `extraBody` (OMEN's `tags` and `omen`, a server's own options) merged into the chat body at
+ * the top level. It may add fields and replace optional ones (e.g. `stop`), never `model`,
+ * `messages` or `stream`; `undefined` values are skipped. Each ignored key is reported.
+ */
+export function withExtraBody(body: OpenAIChatRequest, extra: Record<string, unknown> | undefined, onIgnored?: (key: string) => void): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  for (const [key, value] of Object.entries(extra ?? {})) {
+    if (value === undefined) continue;
+    if (OWN_FIELDS.has(key)) {
+      onIgnored?.(key);
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
 }
 
 function fimBody(surface: FimSurface, model: string, req: FimRequest, quirks: OpenAICompatibleQuirks): OpenAICompletionRequest | LlamaCppInfillRequest {
