@@ -21,6 +21,8 @@ const common = {
   define: { __ZEKE_VERSION__: JSON.stringify(pkg.version) },
   // The neovim client requires winston at load; we always hand it our own logger.
   alias: { winston: join(root, 'scripts/winston-stub.cjs') },
+  // Native (optional dependency): loaded at run time from the plugin's node_modules, see src/store.
+  external: ['better-sqlite3'],
 };
 
 const results = await Promise.all([

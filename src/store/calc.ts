@@ -1,0 +1,93 @@
+// Pure helpers shared by the SQLite and the memory store, so both count the same way:
+// local-time day and month windows, USD rounding, the nearest-rank p50 and "saved" dollars.
+import type { ProjectPrefs, RequestRecord, SpendSummary, StatsSummary } from './types.js';
+
+/** Logger subset the store needs (src/log/logger.ts's Logger fits). */
+export interface StoreLog {
+  debug(msg: string, ...args: unknown[]): void;
+  warn(msg: string, ...args: unknown[]): void;
+}
+
+/** Reference price for savedUsd: USD per 1M tokens, like providers/shared/prices.ts. */
+export interface ReferencePrice {
+  model: string;
+  input: number;
+  output: number;
+}
+
+/** The seeds' default soft cap per operation (routing_prefs.max_cloud_cost_cents). */
+export const DEFAULT_MAX_CLOUD_COST_CENTS = 200;
+
+export interface Windows {
+  dayStart: number;
+  dayEnd: number;
+  monthStart: number;
+  monthEnd: number;
+}
+
+/** Local midnight today / tomorrow and the 1st of this / next month (local time, DST-safe). */
+export function windows(now: number): Windows {
+  const d = new Date(now);
+  const y = d.getFullYear();
+  const m = d.getMonth();
+  const day = d.getDate();
+  return {
+    dayStart: new Date(y, m, day).getTime(),
+    dayEnd: new Date(y, m, day + 1).getTime(),
+    monthStart: new Date(y, m, 1).getTime(),
+    monthEnd: new Date(y, m + 1, 1).getTime(),
+  };
+}
+
+/** Sums of many float costs drift in the last bits; a nano-dollar is far below any price. */
+export function roundUsd(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}
+
+/** Nearest-rank median of an ascending list (the lower middle for an even count). */
+export function p50(sorted: readonly number[]): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.ceil(sorted.length / 2) - 1];
+}
+
+export function savedUsd(tokensIn: number, tokensOut: number, ref: ReferencePrice | undefined): number {
+  if (!ref) return 0;
+  return roundUsd((tokensIn * ref.input + tokensOut * ref.output) / 1e6);
+}
+
+/** What a row costs in the ledger: local rows are free whatever they carry. */
+export function rowCost(row: Pick<RequestRecord, 'local' | 'costUsd'>): number {
+  return row.local ? 0 : (row.costUsd ?? 0);
+}
+
+export function emptySpend(): SpendSummary {
+  return { todayUsd: 0, monthUsd: 0, byProvider: [] };
+}
+
+/** A copy with no undefined-valued keys and a fresh models object. */
+export function clonePrefs(p: ProjectPrefs): ProjectPrefs {
+  const out: ProjectPrefs = {
+    project: p.project,
+    preferLocal: p.preferLocal,
+    maxCloudCostCents: p.maxCloudCostCents,
+    models: { ...p.models },
+    updatedAt: p.updatedAt,
+  };
+  if (p.lastAlias !== undefined) out.lastAlias = p.lastAlias;
+  if (p.lastModel !== undefined) out.lastModel = p.lastModel;
+  return out;
+}
+
+/** A copy with no undefined-valued keys (what both stores hand back). */
+export function cloneRecord(r: RequestRecord): RequestRecord {
+  const out = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(r)) if (v !== undefined && v !== null) out[k] = v;
+  return out as unknown as RequestRecord;
+}
+
+export type ByModel = StatsSummary['byModel'][number];
+
+/** Orders byModel rows: most requests first, then by model name. */
+export function byModelOrder(a: ByModel, b: ByModel): number {
+  return b.requests - a.requests || a.model.localeCompare(b.model) || a.provider.localeCompare(b.provider);
+}

@@ -1,0 +1,416 @@
+// The store on SQLite (better-sqlite3, an optional native dependency loaded only when a
+// store is opened, never at host start-up). One file shared by every Neovim of the user:
+// WAL so readers never block the writer, a busy timeout so a writer from another process
+// waits for the lock instead of failing, and each write in its own short BEGIN IMMEDIATE
+// transaction. Tables are the seeds' routing_prefs / routing_stats, extended with the
+// columns the Zeke CLI's schema and the budget ledger need.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import {
+  byModelOrder,
+  cloneRecord,
+  DEFAULT_MAX_CLOUD_COST_CENTS,
+  p50,
+  roundUsd,
+  savedUsd,
+  windows,
+  type ByModel,
+  type ReferencePrice,
+  type StoreLog,
+} from './calc.js';
+import type { ProjectPrefs, RequestRecord, SpendSummary, StatsSummary, Store } from './types.js';
+
+// --- The slice of better-sqlite3's API used here (no @types dependency needed). ---
+type BindValue = number | string | bigint | null;
+export interface SqliteStatement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+export interface SqliteDatabase {
+  readonly open: boolean;
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) & { immediate(...args: A): R };
+  close(): unknown;
+}
+export type SqliteDriver = new (file: string, options?: { timeout?: number }) => SqliteDatabase;
+
+/** Loads better-sqlite3 (throws MODULE_NOT_FOUND or the native loader's error). */
+export function loadSqliteDriver(): SqliteDriver {
+  let req: NodeJS.Require;
+  try {
+    req = createRequire(import.meta.url);
+  } catch {
+    req = require; // a CommonJS bundle (rplugin.cjs): import.meta is empty there
+  }
+  return req('better-sqlite3') as SqliteDriver;
+}
+
+export const SCHEMA_VERSION = 1;
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** The seeds' tables, extended (version 1). Kept as data so the report and tests can read it. */
+export const SCHEMA_V1 = [
+  `CREATE TABLE IF NOT EXISTS routing_prefs (
+  project TEXT PRIMARY KEY,
+  prefer_local INTEGER NOT NULL DEFAULT 1,
+  max_cloud_cost_cents INTEGER DEFAULT 200,
+  last_alias TEXT, last_model TEXT, updated_at INTEGER,
+  prefs_models TEXT NOT NULL DEFAULT '{}'
+)`,
+  `CREATE TABLE IF NOT EXISTS routing_stats (
+  id INTEGER PRIMARY KEY,
+  project TEXT, alias TEXT, model TEXT,
+  intent TEXT, size_hint TEXT,
+  provider TEXT, latency_ms INTEGER, tokens_in INTEGER, tokens_out INTEGER,
+  success INTEGER, created_at INTEGER,
+  request_id TEXT, total_duration_ms INTEGER, cost_usd REAL,
+  local INTEGER NOT NULL DEFAULT 0, escalated INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT, trace TEXT
+)`,
+  `CREATE INDEX IF NOT EXISTS routing_stats_created_at ON routing_stats(created_at)`,
+  `CREATE INDEX IF NOT EXISTS routing_stats_project_created_at ON routing_stats(project, created_at DESC)`,
+  `CREATE INDEX IF NOT EXISTS routing_stats_request_id ON routing_stats(request_id)`,
+];
+
+/** Columns version 1 adds to the seeds' tables, for files created from the seeds' schema. */
+const ADDED_V1: Record<string, [string, string][]> = {
+  routing_prefs: [['prefs_models', "TEXT NOT NULL DEFAULT '{}'"]],
+  routing_stats: [
+    ['request_id', 'TEXT'],
+    ['total_duration_ms', 'INTEGER'],
+    ['cost_usd', 'REAL'],
+    ['local', 'INTEGER NOT NULL DEFAULT 0'],
+    ['escalated', 'INTEGER NOT NULL DEFAULT 0'],
+    ['error_code', 'TEXT'],
+    ['trace', 'TEXT'],
+  ],
+};
+
+/** Brings the file to SCHEMA_VERSION (PRAGMA user_version); safe with several processes. */
+export function migrate(db: SqliteDatabase): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    // Re-read under the write lock: another host may have migrated meanwhile.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    if (version < 1) {
+      // CREATE ... IF NOT EXISTS keeps tables made from the seeds' schema: add what they lack.
+      for (const sql of SCHEMA_V1.filter((s) => s.startsWith('CREATE TABLE'))) db.exec(sql);
+      for (const [table, cols] of Object.entries(ADDED_V1)) {
+        const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+        for (const [name, decl] of cols) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${decl}`);
+      }
+      for (const sql of SCHEMA_V1.filter((s) => s.startsWith('CREATE INDEX'))) db.exec(sql);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Runs `fn` again while it fails with SQLITE_BUSY*, backing off up to BUSY_TIMEOUT_MS. */
+export function retryBusy<T>(fn: () => T, timeoutMs = BUSY_TIMEOUT_MS): T {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 1;
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() + pause > deadline) throw err;
+      sleepSync(pause);
+      pause = Math.min(pause * 2, 50);
+    }
+  }
+}
+
+/** A blocking pause (open is synchronous; this only runs in the rare start-up race). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+interface StatsRow {
+  request_id: string | null;
+  project: string | null;
+  alias: string | null;
+  model: string | null;
+  provider: string | null;
+  local: number | null;
+  intent: string | null;
+  size_hint: string | null;
+  latency_ms: number | null;
+  total_duration_ms: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  cost_usd: number | null;
+  success: number | null;
+  error_code: string | null;
+  escalated: number | null;
+  trace: string | null;
+  created_at: number | null;
+}
+
+interface PrefsRow {
+  project: string;
+  prefer_local: number | null;
+  max_cloud_cost_cents: number | null;
+  last_alias: string | null;
+  last_model: string | null;
+  updated_at: number | null;
+  prefs_models: string | null;
+}
+
+const STATS_COLUMNS =
+  'request_id, project, alias, model, provider, local, intent, size_hint, latency_ms, total_duration_ms, tokens_in, tokens_out, cost_usd, success, error_code, escalated, trace, created_at';
+
+function toRecord(r: StatsRow): RequestRecord {
+  return cloneRecord({
+    requestId: r.request_id ?? '',
+    project: r.project ?? '',
+    alias: r.alias ?? undefined,
+    model: r.model ?? '',
+    provider: r.provider ?? '',
+    local: r.local === 1,
+    intent: r.intent ?? '',
+    sizeHint: r.size_hint ?? undefined,
+    latencyMs: r.latency_ms ?? undefined,
+    totalDurationMs: r.total_duration_ms ?? 0,
+    tokensIn: r.tokens_in ?? undefined,
+    tokensOut: r.tokens_out ?? undefined,
+    costUsd: r.cost_usd ?? undefined,
+    success: r.success === 1,
+    errorCode: r.error_code ?? undefined,
+    escalated: r.escalated === 1,
+    trace: r.trace ?? undefined,
+    createdAt: r.created_at ?? 0,
+  });
+}
+
+function toParams(r: RequestRecord): Record<string, BindValue> {
+  const n = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
+  return {
+    request_id: r.requestId,
+    project: r.project,
+    alias: r.alias ?? null,
+    model: r.model,
+    provider: r.provider,
+    local: r.local ? 1 : 0,
+    intent: r.intent,
+    size_hint: r.sizeHint ?? null,
+    latency_ms: n(r.latencyMs),
+    total_duration_ms: n(r.totalDurationMs),
+    tokens_in: n(r.tokensIn),
+    tokens_out: n(r.tokensOut),
+    cost_usd: n(r.costUsd),
+    success: r.success ? 1 : 0,
+    error_code: r.errorCode ?? null,
+    escalated: r.escalated ? 1 : 0,
+    trace: r.trace ?? null,
+    created_at: Math.round(r.createdAt),
+  };
+}
+
+function parseModels(json: string | null): Record<string, string> {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, m] of Object.entries(v)) if (typeof m === 'string') out[k] = m;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Opens (creating the folder, the file and the tables as needed) the stats store at `file`.
+ * Throws when better-sqlite3 cannot be loaded or the file cannot be opened; openStore()
+ * (index.ts) turns that into a memory store with a reason. Once open, no method throws:
+ * a failing statement is logged (a warning per distinct error) and answers empty.
+ */
+export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: SqliteDriver } = {}): Store {
+  const Driver = opts.driver ?? loadSqliteDriver();
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Driver(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Switching a new file to WAL while another process is creating it answers SQLITE_BUSY
+    // at once (the busy handler is not called for it): retry, as the migration may be too.
+    const mode = retryBusy(() => db.pragma('journal_mode = WAL', { simple: true }));
+    if (mode !== 'wal') log.debug(`zeke: stats store ${path}: journal_mode is ${String(mode)}, not wal`);
+    db.pragma('synchronous = NORMAL');
+    retryBusy(() => migrate(db));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const insert = db.prepare(
+    `INSERT INTO routing_stats (${STATS_COLUMNS}) VALUES (${STATS_COLUMNS.split(', ')
+      .map((c) => '@' + c)
+      .join(', ')})`,
+  );
+  const insertTx = db.transaction((p: Record<string, BindValue>) => insert.run(p));
+  const spendStmt = db.prepare(`SELECT provider,
+      SUM(CASE WHEN local = 0 AND created_at >= @dayStart AND created_at < @dayEnd THEN cost_usd END) AS today,
+      SUM(CASE WHEN local = 0 THEN cost_usd END) AS month,
+      COUNT(*) AS requests
+    FROM routing_stats WHERE created_at >= @monthStart AND created_at < @monthEnd
+    GROUP BY provider ORDER BY provider`);
+  const recentStmt = db.prepare(`SELECT ${STATS_COLUMNS} FROM routing_stats ORDER BY created_at DESC, id DESC LIMIT ?`);
+  const byModelStmt = db.prepare(`SELECT model, provider, MAX(local) AS local, COUNT(*) AS requests,
+      SUM(success = 1) AS ok,
+      SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
+      SUM(CASE WHEN local = 0 THEN cost_usd END) AS cost,
+      SUM(CASE WHEN local = 1 AND success = 1 THEN tokens_in END) AS saved_in,
+      SUM(CASE WHEN local = 1 AND success = 1 THEN tokens_out END) AS saved_out
+    FROM routing_stats WHERE created_at >= @since AND created_at <= @now
+    GROUP BY model, provider`);
+  const ttfbStmt = db.prepare(`SELECT model, provider, latency_ms FROM routing_stats
+    WHERE created_at >= @since AND created_at <= @now AND latency_ms IS NOT NULL
+    ORDER BY model, provider, latency_ms`);
+  const getPrefsStmt = db.prepare(
+    'SELECT project, prefer_local, max_cloud_cost_cents, last_alias, last_model, updated_at, prefs_models FROM routing_prefs WHERE project = ?',
+  );
+  const setPrefsStmt = db.prepare(`INSERT INTO routing_prefs
+      (project, prefer_local, max_cloud_cost_cents, last_alias, last_model, updated_at, prefs_models)
+      VALUES (@project, @prefer_local, @max_cloud_cost_cents, @last_alias, @last_model, @updated_at, @prefs_models)
+    ON CONFLICT(project) DO UPDATE SET prefer_local = excluded.prefer_local,
+      max_cloud_cost_cents = excluded.max_cloud_cost_cents, last_alias = excluded.last_alias,
+      last_model = excluded.last_model, updated_at = excluded.updated_at, prefs_models = excluded.prefs_models`);
+  const setPrefsTx = db.transaction((p: Record<string, BindValue>) => setPrefsStmt.run(p));
+
+  const reported = new Set<string>();
+  function guard<T>(what: string, fallback: T, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const key = `${what}:${e.code ?? ''}:${e.message ?? String(err)}`;
+      const msg = `zeke: stats store ${what} failed (${path}): ${e.message ?? String(err)}`;
+      if (reported.has(key)) log.debug(msg);
+      else {
+        reported.add(key);
+        log.warn(msg);
+      }
+      return fallback;
+    }
+  }
+
+  function spend(now: number = Date.now()): SpendSummary {
+    return guard('spend', { todayUsd: 0, monthUsd: 0, byProvider: [] }, () => {
+      const rows = spendStmt.all(windows(now)) as { provider: string | null; today: number | null; month: number | null; requests: number }[];
+      let todayUsd = 0;
+      let monthUsd = 0;
+      const byProvider = rows.map((r) => {
+        todayUsd += r.today ?? 0;
+        monthUsd += r.month ?? 0;
+        return { provider: r.provider ?? '', todayUsd: roundUsd(r.today ?? 0), monthUsd: roundUsd(r.month ?? 0), requests: r.requests };
+      });
+      return { todayUsd: roundUsd(todayUsd), monthUsd: roundUsd(monthUsd), byProvider };
+    });
+  }
+
+  function summary(opts: { since: number; referencePrice?: ReferencePrice; now?: number }): StatsSummary {
+    const now = opts.now ?? Date.now();
+    const base: StatsSummary = { since: opts.since, requests: 0, successRate: 0, spend: spend(now), byModel: [], savedUsd: 0 };
+    if (opts.referencePrice) base.savedReference = opts.referencePrice.model;
+    return guard('summary', base, () => {
+      const params = { since: Math.round(opts.since), now: Math.round(now) };
+      type Agg = {
+        model: string | null;
+        provider: string | null;
+        local: number | null;
+        requests: number;
+        ok: number | null;
+        tokens_in: number | null;
+        tokens_out: number | null;
+        cost: number | null;
+        saved_in: number | null;
+        saved_out: number | null;
+      };
+      const ttfb = new Map<string, number[]>();
+      for (const r of ttfbStmt.all(params) as { model: string | null; provider: string | null; latency_ms: number }[]) {
+        const key = `${r.model ?? ''}\u0000${r.provider ?? ''}`;
+        let list = ttfb.get(key);
+        if (!list) ttfb.set(key, (list = []));
+        list.push(r.latency_ms); // already ascending
+      }
+      let requests = 0;
+      let ok = 0;
+      let savedIn = 0;
+      let savedOut = 0;
+      const byModel: ByModel[] = [];
+      for (const r of byModelStmt.all(params) as Agg[]) {
+        const m: ByModel = {
+          model: r.model ?? '',
+          provider: r.provider ?? '',
+          local: r.local === 1,
+          requests: r.requests,
+          successRate: (r.ok ?? 0) / r.requests,
+          tokensIn: r.tokens_in ?? 0,
+          tokensOut: r.tokens_out ?? 0,
+          costUsd: roundUsd(r.cost ?? 0),
+        };
+        const t = p50(ttfb.get(`${m.model}\u0000${m.provider}`) ?? []);
+        if (t !== undefined) m.p50TtfbMs = t;
+        byModel.push(m);
+        requests += r.requests;
+        ok += r.ok ?? 0;
+        savedIn += r.saved_in ?? 0;
+        savedOut += r.saved_out ?? 0;
+      }
+      byModel.sort(byModelOrder);
+      return { ...base, requests, successRate: requests ? ok / requests : 0, byModel, savedUsd: savedUsd(savedIn, savedOut, opts.referencePrice) };
+    });
+  }
+
+  return {
+    location: { kind: 'sqlite', file: path },
+    record(row) {
+      guard('record', undefined, () => void insertTx.immediate(toParams(row)));
+    },
+    spend,
+    recent(limit) {
+      if (!(limit > 0)) return [];
+      return guard('recent', [], () => (recentStmt.all(Math.floor(limit)) as StatsRow[]).map(toRecord));
+    },
+    summary,
+    getPrefs(project) {
+      return guard('getPrefs', undefined, () => {
+        const r = getPrefsStmt.get(project) as PrefsRow | undefined;
+        if (!r) return undefined;
+        const p: ProjectPrefs = {
+          project: r.project,
+          preferLocal: r.prefer_local !== 0,
+          maxCloudCostCents: r.max_cloud_cost_cents ?? DEFAULT_MAX_CLOUD_COST_CENTS,
+          models: parseModels(r.prefs_models),
+          updatedAt: r.updated_at ?? 0,
+        };
+        if (r.last_alias !== null) p.lastAlias = r.last_alias;
+        if (r.last_model !== null) p.lastModel = r.last_model;
+        return p;
+      });
+    },
+    setPrefs(p) {
+      guard('setPrefs', undefined, () => {
+        setPrefsTx.immediate({
+          project: p.project,
+          prefer_local: p.preferLocal ? 1 : 0,
+          max_cloud_cost_cents: Number.isFinite(p.maxCloudCostCents) ? p.maxCloudCostCents : null,
+          last_alias: p.lastAlias ?? null,
+          last_model: p.lastModel ?? null,
+          updated_at: Math.round(p.updatedAt),
+          prefs_models: JSON.stringify(p.models ?? {}),
+        });
+      });
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
