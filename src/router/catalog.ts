@@ -32,6 +32,8 @@ export function buildCatalog(cfg: ResolvedConfig, listed: Record<string, ModelIn
 
   const out: Candidate[] = [];
   const byRef = new Map<string, Candidate>();
+  /** Listed ids an alias target already stands for (`qwen2.5-coder` for `qwen2.5-coder:latest`). */
+  const represented = new Map<string, Candidate>();
 
   const addRef = (ref: string) => {
     const parts = splitRef(ref);
@@ -42,6 +44,7 @@ export function buildCatalog(cfg: ResolvedConfig, listed: Record<string, ModelIn
     const info = list ? findListed(p, parts.model, list) : undefined;
     const c = candidate(p, parts.model, info);
     if (list) c.available = info !== undefined;
+    if (info && info.id !== parts.model) represented.set(`${p.name}:${info.id}`, c);
     byRef.set(ref, c);
     out.push(c);
   };
@@ -54,7 +57,7 @@ export function buildCatalog(cfg: ResolvedConfig, listed: Record<string, ModelIn
     for (const info of listed[p.name] ?? []) {
       if (info.capabilities?.embedding || NON_CHAT_ID.test(info.id)) continue;
       const ref = `${p.name}:${info.id}`;
-      const known = byRef.get(ref);
+      const known = byRef.get(ref) ?? represented.get(ref);
       if (known) {
         // The same model on another Ollama endpoint, or an alias target found above.
         known.available = true;

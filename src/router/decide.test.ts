@@ -37,7 +37,9 @@ const CATALOG: Candidate[] = [
 
 const healthy = (over: Partial<ProviderStats> = {}): ProviderStats => ({ successRate: 1, samples: 10, breaker: 'closed', healthy: true, ...over });
 
-function input(over: Partial<Omit<DecideInput, 'hints' | 'settings'>> & { hints?: Partial<RouteHints>; settings?: Partial<RoutingSettings> } = {}): DecideInput {
+type Over = Partial<Omit<DecideInput, 'hints' | 'settings'>> & { hints?: Partial<RouteHints>; settings?: Partial<RoutingSettings> };
+
+function input(over: Over = {}): DecideInput {
   return {
     requested: over.requested ?? 'auto',
     hints: { intent: 'code', ...over.hints },
@@ -303,7 +305,7 @@ describe('decide: breaker states', () => {
 });
 
 describe('decide: stickiness', () => {
-  it.each<[string, Partial<DecideInput> & { hints?: Partial<RouteHints>; settings?: Partial<RoutingSettings> }, string, string]>([
+  it.each<[string, Over, string, string]>([
     ['kept: a cloud chat stays on its model for a small follow-up', { stickyRef: 'anthropic:claude-sonnet-4-5', hints: { intent: 'code', inputTokens: 500 } }, 'anthropic:claude-sonnet-4-5', 'sticky: this chat stays on anthropic:claude-sonnet-4-5'],
     ['kept: a local chat stays local', { stickyRef: 'ollama:deepseek-coder:33b', hints: { intent: 'explain' } }, 'ollama:deepseek-coder:33b', 'sticky: this chat stays on ollama:deepseek-coder:33b'],
     [
@@ -333,7 +335,7 @@ describe('decide: stickiness', () => {
     ['off: sticky = false', { stickyRef: 'anthropic:claude-sonnet-4-5', settings: { sticky: false }, hints: { intent: 'code' } }, 'ollama:deepseek-coder:14b', 'prefer local for code with small context'],
     ['alias: a chat on a later chain member stays there', { requested: 'code-smart', stickyRef: 'azure:gpt-4o-mini' }, 'azure:gpt-4o-mini', 'sticky: this chat stays on azure:gpt-4o-mini'],
   ])('%s', (_name, over, chosen, rule) => {
-    const d = ok(decide(input(over as Parameters<typeof input>[0])));
+    const d = ok(decide(input(over)));
     expect(d.chosen.ref).toBe(chosen);
     expect(d.trace.rule).toBe(rule);
   });
