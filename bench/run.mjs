@@ -15,6 +15,7 @@ import * as hostStart from './host-start.mjs';
 import * as rpc from './rpc.mjs';
 import * as nvimBench from './nvim.mjs';
 import * as providers from './providers.mjs';
+import * as router from './router.mjs';
 import { killAll } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -148,6 +149,7 @@ async function main() {
       ['rpc', rpc],
       ['nvim', nvimBench],
       ['providers', providers],
+      ['router', router],
     ]) {
       const t0 = Date.now();
       process.stderr.write(`bench: ${name} …`);
@@ -162,7 +164,7 @@ async function main() {
   m.node_in_nvim = nvimResult?.node_in_nvim;
 
   // Headline order: spawn → ready, round trips, memory.
-  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'prov_'];
+  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'prov_'];
   const rows = results.flatMap((r) => r.rows);
   const rank = (row) => {
     const i = order.findIndex((p) => row.key.startsWith(p));

@@ -17,3 +17,21 @@ end, { desc = 'zeke: restart the host process' })
 vim.api.nvim_create_user_command('ZekeLog', function()
   require('zeke').open_log()
 end, { desc = "zeke: open the host's log file" })
+
+vim.api.nvim_create_user_command('ZekeModel', function(opts)
+  require('zeke').model(opts.args)
+end, {
+  nargs = '?',
+  complete = function(arglead)
+    return require('zeke.model').complete(arglead)
+  end,
+  desc = 'zeke: switch the model of a feature (chat by default) for this project',
+})
+
+vim.api.nvim_create_user_command('ZekeWhy', function()
+  require('zeke').why()
+end, { desc = 'zeke: why the last request went where it went' })
+
+vim.api.nvim_create_user_command('ZekeStats', function()
+  require('zeke').stats()
+end, { desc = 'zeke: spend and routing statistics' })

@@ -2,7 +2,7 @@
 // it synchronously (`instant`: answered from memory, no I/O). lua/zeke/protocol.lua mirrors
 // this table; test/unit/protocol.test.ts checks that both sides agree.
 import { z } from 'zod';
-import type { ConfigIssue } from './config/index.js';
+import { intents, type ConfigIssue } from './config/index.js';
 
 export const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
@@ -15,6 +15,8 @@ export const methods = {
       options: z.unknown().optional(),
       log_file: z.string().optional(),
       log_level: logLevel.optional(),
+      /** Neovim's stdpath('data'): the stats database lives under it. */
+      data_dir: z.string().optional(),
     }),
   },
   /** Round trip check; the host answers at once. */
@@ -33,7 +35,16 @@ export const methods = {
   generate: {
     instant: false,
     params: z.object({
-      model: z.string().min(1),
+      /** Alias, "provider:model" or "auto"; default: the feature's model for the project. */
+      model: z.string().min(1).optional(),
+      /** Which feature asks (its model setting applies). */
+      feature: z.enum(['chat', 'completion', 'edit']).default('chat'),
+      intent: z.enum(intents).optional(),
+      project: z.string().optional(),
+      /** A conversation id: stickiness keeps it on one provider. */
+      session: z.string().optional(),
+      /** Where :ZekeWhy finds this request's route (e.g. "buf:12", "chat:abc"). */
+      scope: z.string().optional(),
       messages: z
         .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
         .min(1),
@@ -42,6 +53,17 @@ export const methods = {
       stop: z.array(z.string()).optional(),
     }),
   },
+  /** Aliases and discovered models for the picker and completion; answered from the cache. */
+  models: { instant: true, params: z.object({ project: z.string().optional() }) },
+  /** Sets a feature's model for a project (persisted). */
+  'model.set': {
+    instant: true,
+    params: z.object({ project: z.string(), feature: z.enum(['chat', 'completion', 'edit']), model: z.string().min(1) }),
+  },
+  /** The route trace of the last request in `scope` (else the last one), as data and lines. */
+  why: { instant: true, params: z.object({ scope: z.string().optional() }) },
+  /** Spend and routing statistics as data and lines. */
+  stats: { instant: true, params: z.object({ project: z.string().optional() }) },
   /** Stop serving; the process exits when the client closes the channel. */
   shutdown: { instant: true, params: z.object({}).passthrough() },
 } as const;

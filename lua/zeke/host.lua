@@ -79,6 +79,7 @@ function M.initialize_params()
     options = user_options,
     log_file = options.log.file,
     log_level = options.log.level,
+    data_dir = vim.fn.stdpath('data'),
   }
 end
 

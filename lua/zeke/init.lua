@@ -54,6 +54,7 @@ function M.setup(opts)
   host.configure(resolved.options, resolved.user)
   M._issues = resolved.issues
   start_triggers(resolved.options)
+  require('zeke.statusline').attach()
   did_setup = true
 end
 
@@ -108,6 +109,55 @@ end
 ---@param id integer
 function M.cancel(id)
   host.cancel(id)
+end
+
+---Switches a feature's model for this project (:ZekeModel). `arg` is "model",
+---"feature=model", "feature=" (picker for that feature) or "" (picker for chat).
+---@param arg? string
+function M.model(arg)
+  if not M._ensure_setup() then
+    return
+  end
+  require('zeke.model').command(arg or '')
+end
+
+---Statusline component: chat model · last route (local/cloud/escalated/omen) · today's spend.
+---@return string
+function M.statusline()
+  if vim.g.zeke_disable then
+    return ''
+  end
+  return require('zeke.statusline').render()
+end
+
+---Shows why the last request of this buffer (or the last one at all) went where it went.
+function M.why()
+  if not M._ensure_setup() then
+    return
+  end
+  local buf = vim.api.nvim_get_current_buf()
+  host.request('why', { scope = 'buf:' .. buf }, function(err, res)
+    if err then
+      return notify.error(err.message)
+    end
+    if not res or res == vim.NIL then
+      return notify.info('no routed request yet')
+    end
+    require('zeke.ui.report').show('zeke: why', res.lines)
+  end)
+end
+
+---Shows spend and routing stats (:ZekeStats).
+function M.stats()
+  if not M._ensure_setup() then
+    return
+  end
+  host.request('stats', { project = require('zeke.project').root() }, function(err, res)
+    if err then
+      return notify.error(err.message)
+    end
+    require('zeke.ui.report').show('zeke: stats', res.lines)
+  end)
 end
 
 ---State of the host: `status` ("stopped", "starting", "ready", "failed"), `ready_ms`, `failure`.

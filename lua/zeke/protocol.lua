@@ -8,6 +8,10 @@ M.methods = {
   config = { instant = true },
   health = { instant = false },
   generate = { instant = false },
+  models = { instant = true },
+  ['model.set'] = { instant = true },
+  why = { instant = true },
+  stats = { instant = true },
   shutdown = { instant = true },
 }
 

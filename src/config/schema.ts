@@ -130,14 +130,14 @@ export const configSchema = z
         sticky: z.boolean().default(true).describe('A chat stays on its provider until a rule is violated.'),
         weights: z
           .object({
-            health: z.number().min(0).default(0.4),
-            latency: z.number().min(0).default(0.3),
-            cost: z.number().min(0).default(0.2),
-            reliability: z.number().min(0).default(0.1),
+            health: z.number().min(0).default(0.4).describe('Weight of health (answers at all, circuit breaker closed).'),
+            latency: z.number().min(0).default(0.3).describe('Weight of speed (recent time to first token).'),
+            cost: z.number().min(0).default(0.2).describe('Weight of price (local models are free).'),
+            reliability: z.number().min(0).default(0.1).describe('Weight of the recent success rate.'),
           })
           .strict()
           .default({ health: 0.4, latency: 0.3, cost: 0.2, reliability: 0.1 })
-          .describe('Scoring weights.'),
+          .describe('How candidates are scored: health 40 %, latency 30 %, cost 20 %, reliability 10 % by default.'),
         max_cloud_cost_cents: z.number().min(0).default(200).describe('Per-request cap for a cloud model, in US cents (estimated before the request).'),
         budget_daily_usd: z.number().min(0).optional().describe('Cloud spend cap per day, USD, shared by every Neovim of this user.'),
         budget_monthly_usd: z.number().min(0).optional().describe('Cloud spend cap per calendar month, USD.'),

@@ -6,6 +6,8 @@ import type { Logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { ErrorCode, ZekeError } from './errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { RouterService } from '../router/service.js';
+import { createProgressBatcher } from './progress.js';
 
 export type EmitEvent = (event: string, payload: unknown) => void;
 
@@ -34,10 +36,14 @@ export function createCore(opts: CoreOptions): Core {
   const startedAt = opts.startedAt ?? Date.now();
   let resolved: ResolvedConfig | undefined;
   let registry: Promise<ProviderRegistry> | undefined;
+  let router: Promise<RouterService> | undefined;
+  let dataDir: string | undefined;
 
   function configure(options: unknown): ResolvedConfig {
     resolved = resolveConfig(options, env);
     registry = undefined; // new config, new clients
+    void router?.then((r) => r.close()).catch(() => {});
+    router = undefined;
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
     log.redact(resolved.api.apiKey.reveal());
     for (const issue of resolved.issues) log.warn('config: %s (%s)', issue.message, issue.source);
@@ -50,10 +56,18 @@ export function createCore(opts: CoreOptions): Core {
     const cfg = current();
     return (registry ??= import('../providers/registry.js').then((m) => m.createProviderRegistry(cfg, log)));
   };
+  // The routing brain (and its SQLite store) also loads on first use.
+  const routing = () => {
+    const cfg = current();
+    return (router ??= Promise.all([import('../router/service.js'), providers()]).then(([m, reg]) =>
+      m.createRouterService({ cfg, registry: reg, log, dataDir, emit: opts.emit }),
+    ));
+  };
 
   const handlers: Record<MethodName, Handler> = {
     initialize(p): InitializeResult {
       if (p.log_file || p.log_level) log.configure({ file: p.log_file, level: p.log_level });
+      if (p.data_dir) dataDir = p.data_dir;
       log.info('initialize from %s %s (host %s, node %s)', p.client.name, p.client.version ?? '', VERSION, process.version);
       const cfg = configure(p.options);
       return {
@@ -85,8 +99,38 @@ export function createCore(opts: CoreOptions): Core {
       });
     },
     async generate(p, signal, progress) {
-      const [{ generate }, registry] = await Promise.all([import('./generate.js'), providers()]);
-      return generate(registry, p, signal, progress);
+      const svc = await routing();
+      // Parts reach the editor in ~16 ms frame batches, never after the answer.
+      const batch = createProgressBatcher<unknown>((parts) => progress?.(parts));
+      try {
+        return await svc.generate(p, signal, (part) => {
+          if (part.type !== 'error') batch.push(part);
+        });
+      } finally {
+        batch.flush();
+      }
+    },
+    async models(p) {
+      const svc = await routing();
+      const { listModels } = await import('../router/models.js');
+      return listModels(svc, current(), p.project);
+    },
+    async 'model.set'(p) {
+      const svc = await routing();
+      const { setFeatureModel } = await import('../router/models.js');
+      return setFeatureModel(svc, current(), p.project, p.feature, p.model);
+    },
+    async why(p) {
+      const svc = await routing();
+      const record = svc.why(p.scope);
+      if (!record) return null;
+      const { formatTrace } = await import('../router/report.js');
+      return { trace: record, lines: formatTrace(record) };
+    },
+    async stats(p) {
+      const svc = await routing();
+      const { statsReport } = await import('../router/models.js');
+      return statsReport(svc, current(), p.project);
     },
     shutdown() {
       log.info('shutdown requested');

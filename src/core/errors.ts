@@ -13,6 +13,8 @@ export const ErrorCode = {
   /** Any other provider failure; `data` has provider, status, provider_code, retryable. */
   Provider: 'provider',
   Config: 'config',
+  /** A budget cap would be broken and on_budget = "refuse" (or nothing local can answer). */
+  Budget: 'budget',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -84,6 +84,28 @@ describe('sqlite store', () => {
     expect(raw(file).pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
   });
 
+  it('cached spend and summary follow rows written by another connection (another host)', () => {
+    const file = join(tmp(), 'zeke.db');
+    const a = track(openSqliteStore(file, quietLog()));
+    const b = track(openSqliteStore(file, quietLog()));
+    const now = Date.now();
+    const rec = (s: Store, id: string, costUsd: number) =>
+      s.record({ requestId: id, project: '/p', model: 'openai:m', provider: 'openai', local: false, intent: 'chat', totalDurationMs: 1, costUsd, success: true, escalated: false, createdAt: now });
+    rec(a, '1', 0.5);
+    expect(a.spend(now).todayUsd).toBe(0.5);
+    expect(a.summary({ since: 0 }).requests).toBe(1);
+    const first = a.spend(now);
+    first.byProvider[0]!.todayUsd = 99; // callers get copies
+    expect(a.spend(now).byProvider[0]!.todayUsd).toBe(0.5);
+    rec(b, '2', 0.25); // the other "host"
+    expect(a.spend(now).todayUsd).toBe(0.75);
+    expect(a.summary({ since: 0 }).requests).toBe(2);
+    rec(a, '3', 1); // our own write
+    expect(a.spend(now).todayUsd).toBe(1.75);
+    expect(b.spend(now).todayUsd).toBe(1.75);
+    expect(a.summary({ since: 0 }).requests).toBe(3);
+  });
+
   it('a failing statement after open is logged once and answers empty, never throws', () => {
     const log = quietLog();
     const store = openSqliteStore(join(tmp(), 'zeke.db'), log);

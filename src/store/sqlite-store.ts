@@ -27,6 +27,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows as arrays instead of objects. */
+  raw(toggle?: boolean): this;
 }
 export interface SqliteDatabase {
   readonly open: boolean;
@@ -108,6 +110,14 @@ export function migrate(db: SqliteDatabase): void {
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+function copySpend(s: SpendSummary): SpendSummary {
+  return { ...s, byProvider: s.byProvider.map((p) => ({ ...p })) };
+}
+
+function copySummary(s: StatsSummary): StatsSummary {
+  return { ...s, spend: copySpend(s.spend), byModel: s.byModel.map((m) => ({ ...m })) };
 }
 
 /** Runs `fn` again while it fails with SQLITE_BUSY*, backing off up to BUSY_TIMEOUT_MS. */
@@ -270,9 +280,18 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
       SUM(CASE WHEN local = 1 AND success = 1 THEN tokens_out END) AS saved_out
     FROM routing_stats WHERE created_at >= @since AND created_at <= @now
     GROUP BY model, provider`);
-  const ttfbStmt = db.prepare(`SELECT model, provider, latency_ms FROM routing_stats
-    WHERE created_at >= @since AND created_at <= @now AND latency_ms IS NOT NULL
-    ORDER BY model, provider, latency_ms`);
+  // Sorted in JS per model: cheaper than ORDER BY over the whole window.
+  const ttfbStmt = db
+    .prepare(`SELECT model, provider, latency_ms FROM routing_stats
+    WHERE created_at >= @since AND created_at <= @now AND latency_ms IS NOT NULL`)
+    .raw();
+  // Changes when another connection (another Neovim's host) commits; our own commits are
+  // counted in `ownWrites`. Together they say whether a cached answer is still exact.
+  const dataVersionStmt = db.prepare('PRAGMA data_version');
+  let ownWrites = 0;
+  const version = () => `${(dataVersionStmt.get() as { data_version: number }).data_version}:${ownWrites}`;
+  let spendCache: { key: string; value: SpendSummary } | undefined;
+  let summaryCache: { key: string; value: StatsSummary } | undefined;
   const getPrefsStmt = db.prepare(
     'SELECT project, prefer_local, max_cloud_cost_cents, last_alias, last_model, updated_at, prefs_models FROM routing_prefs WHERE project = ?',
   );
@@ -303,19 +322,38 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
 
   function spend(now: number = Date.now()): SpendSummary {
     return guard('spend', { todayUsd: 0, monthUsd: 0, byProvider: [] }, () => {
-      const rows = spendStmt.all(windows(now)) as { provider: string | null; today: number | null; month: number | null; requests: number }[];
-      let todayUsd = 0;
-      let monthUsd = 0;
-      const byProvider = rows.map((r) => {
-        todayUsd += r.today ?? 0;
-        monthUsd += r.month ?? 0;
-        return { provider: r.provider ?? '', todayUsd: roundUsd(r.today ?? 0), monthUsd: roundUsd(r.month ?? 0), requests: r.requests };
-      });
-      return { todayUsd: roundUsd(todayUsd), monthUsd: roundUsd(monthUsd), byProvider };
+      // The router asks before every request: answer from the cache unless a row was added.
+      const w = windows(now);
+      const key = `${version()}:${w.dayStart}`;
+      if (spendCache?.key !== key) spendCache = { key, value: computeSpend(w) };
+      return copySpend(spendCache.value);
     });
   }
 
+  function computeSpend(w: ReturnType<typeof windows>): SpendSummary {
+    const rows = spendStmt.all(w) as { provider: string | null; today: number | null; month: number | null; requests: number }[];
+    let todayUsd = 0;
+    let monthUsd = 0;
+    const byProvider = rows.map((r) => {
+      todayUsd += r.today ?? 0;
+      monthUsd += r.month ?? 0;
+      return { provider: r.provider ?? '', todayUsd: roundUsd(r.today ?? 0), monthUsd: roundUsd(r.month ?? 0), requests: r.requests };
+    });
+    return { todayUsd: roundUsd(todayUsd), monthUsd: roundUsd(monthUsd), byProvider };
+  }
+
   function summary(opts: { since: number; referencePrice?: ReferencePrice; now?: number }): StatsSummary {
+    // Without an explicit `now` every row is already in the past, so unchanged data (same
+    // version) gives the same answer: cache it (:ZekeStats asks synchronously).
+    if (opts.now !== undefined) return computeSummary(opts);
+    const ref = opts.referencePrice;
+    const key = guard('summary', undefined, () => `${version()}:${windows(Date.now()).dayStart}:${opts.since}:${ref ? `${ref.model}:${ref.input}:${ref.output}` : ''}`);
+    if (key === undefined) return computeSummary(opts);
+    if (summaryCache?.key !== key) summaryCache = { key, value: computeSummary(opts) };
+    return copySummary(summaryCache.value);
+  }
+
+  function computeSummary(opts: { since: number; referencePrice?: ReferencePrice; now?: number }): StatsSummary {
     const now = opts.now ?? Date.now();
     const base: StatsSummary = { since: opts.since, requests: 0, successRate: 0, spend: spend(now), byModel: [], savedUsd: 0 };
     if (opts.referencePrice) base.savedReference = opts.referencePrice.model;
@@ -334,12 +372,13 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
         saved_out: number | null;
       };
       const ttfb = new Map<string, number[]>();
-      for (const r of ttfbStmt.all(params) as { model: string | null; provider: string | null; latency_ms: number }[]) {
-        const key = `${r.model ?? ''}\u0000${r.provider ?? ''}`;
+      for (const [model, provider, ms] of ttfbStmt.all(params) as [string | null, string | null, number][]) {
+        const key = `${model ?? ''}\u0000${provider ?? ''}`;
         let list = ttfb.get(key);
         if (!list) ttfb.set(key, (list = []));
-        list.push(r.latency_ms); // already ascending
+        list.push(ms);
       }
+      for (const list of ttfb.values()) list.sort((a, b) => a - b);
       let requests = 0;
       let ok = 0;
       let savedIn = 0;
@@ -372,7 +411,10 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
   return {
     location: { kind: 'sqlite', file: path },
     record(row) {
-      guard('record', undefined, () => void insertTx.immediate(toParams(row)));
+      guard('record', undefined, () => {
+        insertTx.immediate(toParams(row));
+        ownWrites++;
+      });
     },
     spend,
     recent(limit) {
@@ -407,6 +449,7 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
           updated_at: Math.round(p.updatedAt),
           prefs_models: JSON.stringify(p.models ?? {}),
         });
+        ownWrites++;
       });
     },
     close() {

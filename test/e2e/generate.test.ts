@@ -87,7 +87,7 @@ describe('generate', () => {
     await s.lua(START, ['nonsense']);
     let answer = await s.waitForLua<any>('_G.answer');
     expect(answer.err.code).toBe('config');
-    expect(answer.err.message).toMatch(/"nonsense" is neither an alias \(.*code-fast.*\) nor a "provider:model" ref/);
+    expect(answer.err.message).toMatch(/unknown model "nonsense": not an alias \(.*code-fast.*\), "auto", nor a provider:model ref/);
     await s.lua(START, ['code-fast']);
     answer = await s.waitForLua<any>('_G.answer');
     expect(answer.err.code).toBe('unreachable');

@@ -11,7 +11,7 @@ function luaMethods(): Record<string, boolean> {
   const text = readFileSync(join(ROOT, 'lua/zeke/protocol.lua'), 'utf8');
   const block = /M\.methods = \{([\s\S]*?)\n\}/.exec(text)?.[1] ?? '';
   const out: Record<string, boolean> = {};
-  for (const m of block.matchAll(/^\s*\[?'?"?([\w/$-]+)"?'?\]?\s*=\s*\{\s*instant\s*=\s*(true|false)\s*\}/gm)) out[m[1]!] = m[2] === 'true';
+  for (const m of block.matchAll(/^\s*\[?'?"?([\w/$.-]+)"?'?\]?\s*=\s*\{\s*instant\s*=\s*(true|false)\s*\}/gm)) out[m[1]!] = m[2] === 'true';
   return out;
 }
 
