@@ -1,6 +1,6 @@
 // What we know about each Ollama endpoint (its model list, cached briefly; whether it was
 // unreachable lately), and the one function that picks the order to try them in.
-// Routing by load or latency comes later and replaces `endpointOrder` only.
+// Among healthy endpoints that have the model, the fastest recent one goes first.
 import type { ProviderError } from '../../provider/index.js';
 import type { OllamaShowResponse, OllamaTagModel } from './ollama-api.js';
 
@@ -11,6 +11,8 @@ export interface EndpointState {
   /** Skipped (tried last) until then, after an unreachable or silent answer. 0 = up. */
   downUntil: number;
   lastError?: ProviderError;
+  /** Moving average of the time to the response headers (generation started), ms. */
+  ttfbEwmaMs?: number;
   /** /api/show per model name, kept while the model's digest stays the same. */
   shows: Map<string, { digest?: string; show: OllamaShowResponse }>;
 }
@@ -36,11 +38,18 @@ export function findModel(models: readonly OllamaTagModel[], model: string): Oll
  *  1. up, and listing the model or not asked yet;
  *  2. up, but its (cached) list lacks the model: it may have been pulled since;
  *  3. cooling down after failing: still a last chance, so a restarted server is found at once.
+ * Within group 1 the fastest recent endpoint leads; one never measured counts as fastest, so
+ * it is tried once and measured (a new GPU box gets its chance). Ties keep config order.
  */
 export function endpointOrder(endpoints: readonly EndpointState[], model: string, now: number): EndpointState[] {
   const rank = (e: EndpointState) => (e.downUntil > now ? 2 : e.tags && !findModel(e.tags.models, model) ? 1 : 0);
   return endpoints
     .map((e, i) => ({ e, i, r: rank(e) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .sort((a, b) => a.r - b.r || (a.r === 0 ? (a.e.ttfbEwmaMs ?? 0) - (b.e.ttfbEwmaMs ?? 0) : 0) || a.i - b.i)
     .map(({ e }) => e);
+}
+
+/** Folds one time-to-first-byte sample into the endpoint's moving average. */
+export function recordTtfb(e: EndpointState, ms: number, alpha = 0.3): void {
+  e.ttfbEwmaMs = e.ttfbEwmaMs === undefined ? ms : e.ttfbEwmaMs + alpha * (ms - e.ttfbEwmaMs);
 }

@@ -41,7 +41,7 @@ import type {
   OllamaThink,
   OllamaVersionResponse,
 } from './ollama-api.js';
-import { endpointOrder, findModel, newEndpointState, normalizeModel, type EndpointState } from './ollama-endpoints.js';
+import { endpointOrder, findModel, newEndpointState, normalizeModel, recordTtfb, type EndpointState } from './ollama-endpoints.js';
 import { convertToOllamaMessages, convertToOllamaTools } from './convert-to-ollama-messages.js';
 import { ollamaStream } from './ollama-stream.js';
 
@@ -312,6 +312,7 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
   /** POSTs a streaming body on the chosen endpoint and turns the NDJSON into parts. */
   async function* streamed(model: string, path: '/api/chat' | '/api/generate', req: CallOptions & OllamaRequestExtras, body: (ep: EndpointState, tag: OllamaTagModel) => Promise<object>): AsyncGenerator<StreamPart> {
     const { res, ep } = await routed(model, req, async (ep, tag) => ({ ep, res: await http.call(ep.url, path, req, { body: await body(ep, tag), accept: NDJSON }) }));
+    recordTtfb(ep, res.ttfbMs);
     ctx.log.debug(`${name}: ${path} ${model} on ${ep.url}`);
     yield responseMetadata(res, model);
     yield* ollamaStream(ndjsonLines(res.body, { provider: name, maxLineBytes: options.maxLineBytes }), { provider: name, price: priceOf(model) });
