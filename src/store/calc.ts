@@ -91,3 +91,51 @@ export type ByModel = StatsSummary['byModel'][number];
 export function byModelOrder(a: ByModel, b: ByModel): number {
   return b.requests - a.requests || a.model.localeCompare(b.model) || a.provider.localeCompare(b.provider);
 }
+
+/** Builds StatsSummary figures from rows, one pass; both stores feed it. */
+export function createSummaryAccumulator() {
+  const groups = new Map<string, { m: ByModel; ok: number; cost: number; ttfb: number[] }>();
+  let requests = 0;
+  let ok = 0;
+  let savedIn = 0;
+  let savedOut = 0;
+  return {
+    add(model: string, provider: string, local: boolean, success: boolean, tokensIn: number, tokensOut: number, costUsd: number, latencyMs: number | undefined) {
+      const key = `${model}\u0000${provider}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { m: { model, provider, local, requests: 0, successRate: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 }, ok: 0, cost: 0, ttfb: [] };
+        groups.set(key, g);
+      }
+      requests++;
+      g.m.requests++;
+      g.m.local ||= local;
+      g.m.tokensIn += tokensIn;
+      g.m.tokensOut += tokensOut;
+      if (!local) g.cost += costUsd;
+      if (latencyMs !== undefined) g.ttfb.push(latencyMs);
+      if (success) {
+        ok++;
+        g.ok++;
+        // "Saved": what the successful local answers would have cost in the cloud.
+        if (local) {
+          savedIn += tokensIn;
+          savedOut += tokensOut;
+        }
+      }
+    },
+    finish(since: number, spend: SpendSummary, ref: ReferencePrice | undefined): StatsSummary {
+      const byModel: ByModel[] = [];
+      for (const g of groups.values()) {
+        const m: ByModel = { ...g.m, successRate: g.ok / g.m.requests, costUsd: roundUsd(g.cost) };
+        const t = p50(g.ttfb.sort((a, b) => a - b));
+        if (t !== undefined) m.p50TtfbMs = t;
+        byModel.push(m);
+      }
+      byModel.sort(byModelOrder);
+      const out: StatsSummary = { since, requests, successRate: requests ? ok / requests : 0, spend, byModel, savedUsd: savedUsd(savedIn, savedOut, ref) };
+      if (ref) out.savedReference = ref.model;
+      return out;
+    },
+  };
+}

@@ -246,9 +246,6 @@ describe('two host processes writing at once', () => {
     const db = raw(file);
     expect(db.prepare('SELECT COUNT(*) AS n FROM routing_stats').get()).toEqual({ n: 1000 });
     expect(db.prepare('SELECT COUNT(DISTINCT request_id) AS n FROM routing_stats').get()).toEqual({ n: 1000 });
-    const order = (db.prepare('SELECT request_id FROM routing_stats ORDER BY id').all() as { request_id: string }[]).map((r) => r.request_id[0]);
-    const switches = order.filter((w, i) => i > 0 && w !== order[i - 1]).length;
-    console.log(`writers interleaved: ${switches} switches between a and b`);
     const store: Store = track(openSqliteStore(file, quietLog()));
     const spend = store.spend(noon.getTime());
     // a: 500 × $0.25; b: 250 cloud × $0.125 + 250 local (free whatever they carry).

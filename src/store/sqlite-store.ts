@@ -8,16 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import {
-  byModelOrder,
   cloneRecord,
+  createSummaryAccumulator,
   DEFAULT_MAX_CLOUD_COST_CENTS,
-  p50,
   roundUsd,
-  savedUsd,
   windows,
-  type ByModel,
   type ReferencePrice,
   type StoreLog,
+  type Windows,
 } from './calc.js';
 import type { ProjectPrefs, RequestRecord, SpendSummary, StatsSummary, Store } from './types.js';
 
@@ -110,6 +108,25 @@ export function migrate(db: SqliteDatabase): void {
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+function entry(m: Map<string, { today: number; month: number; requests: number }>, provider: string) {
+  let e = m.get(provider);
+  if (!e) m.set(provider, (e = { today: 0, month: 0, requests: 0 }));
+  return e;
+}
+
+function ledgerSummary(m: Map<string, { today: number; month: number; requests: number }>): SpendSummary {
+  let todayUsd = 0;
+  let monthUsd = 0;
+  const byProvider = [...m.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([provider, e]) => {
+      todayUsd += e.today;
+      monthUsd += e.month;
+      return { provider, todayUsd: roundUsd(e.today), monthUsd: roundUsd(e.month), requests: e.requests };
+    });
+  return { todayUsd: roundUsd(todayUsd), monthUsd: roundUsd(monthUsd), byProvider };
 }
 
 function copySpend(s: SpendSummary): SpendSummary {
@@ -272,25 +289,22 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
     FROM routing_stats WHERE created_at >= @monthStart AND created_at < @monthEnd
     GROUP BY provider ORDER BY provider`);
   const recentStmt = db.prepare(`SELECT ${STATS_COLUMNS} FROM routing_stats ORDER BY created_at DESC, id DESC LIMIT ?`);
-  const byModelStmt = db.prepare(`SELECT model, provider, MAX(local) AS local, COUNT(*) AS requests,
-      SUM(success = 1) AS ok,
-      SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
-      SUM(CASE WHEN local = 0 THEN cost_usd END) AS cost,
-      SUM(CASE WHEN local = 1 AND success = 1 THEN tokens_in END) AS saved_in,
-      SUM(CASE WHEN local = 1 AND success = 1 THEN tokens_out END) AS saved_out
-    FROM routing_stats WHERE created_at >= @since AND created_at <= @now
-    GROUP BY model, provider`);
-  // Sorted in JS per model: cheaper than ORDER BY over the whole window.
-  const ttfbStmt = db
-    .prepare(`SELECT model, provider, latency_ms FROM routing_stats
-    WHERE created_at >= @since AND created_at <= @now AND latency_ms IS NOT NULL`)
+  // One pass over the window's rows; figures and the p50 are computed in JS (calc.ts).
+  const summaryStmt = db
+    .prepare(`SELECT model, provider, local, success, tokens_in, tokens_out, cost_usd, latency_ms FROM routing_stats
+    WHERE created_at >= @since AND created_at <= @now`)
     .raw();
   // Changes when another connection (another Neovim's host) commits; our own commits are
   // counted in `ownWrites`. Together they say whether a cached answer is still exact.
   const dataVersionStmt = db.prepare('PRAGMA data_version');
   let ownWrites = 0;
   const version = () => `${(dataVersionStmt.get() as { data_version: number }).data_version}:${ownWrites}`;
-  let spendCache: { key: string; value: SpendSummary } | undefined;
+  const maxIdStmt = db.prepare('SELECT MAX(id) AS id FROM routing_stats');
+  const newRowsStmt = db.prepare('SELECT id, provider, local, cost_usd, created_at FROM routing_stats WHERE id > ? ORDER BY id').raw();
+  // One read transaction: the sums and the last id come from the same snapshot.
+  const countMonthTx = db.transaction((w: Windows) => countMonth(w));
+  /** The month's ledger, kept up to date by reading only the rows added since (ids grow). */
+  let ledger: { dayStart: number; version: string; lastId: number; providers: Map<string, { today: number; month: number; requests: number }> } | undefined;
   let summaryCache: { key: string; value: StatsSummary } | undefined;
   const getPrefsStmt = db.prepare(
     'SELECT project, prefer_local, max_cloud_cost_cents, last_alias, last_model, updated_at, prefs_models FROM routing_prefs WHERE project = ?',
@@ -322,24 +336,36 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
 
   function spend(now: number = Date.now()): SpendSummary {
     return guard('spend', { todayUsd: 0, monthUsd: 0, byProvider: [] }, () => {
-      // The router asks before every request: answer from the cache unless a row was added.
+      // The router asks before every request. Unchanged data (same version): the kept
+      // ledger; new rows (ours or another host's): add just those; a new day: recount.
       const w = windows(now);
-      const key = `${version()}:${w.dayStart}`;
-      if (spendCache?.key !== key) spendCache = { key, value: computeSpend(w) };
-      return copySpend(spendCache.value);
+      const v = version();
+      if (!ledger || ledger.dayStart !== w.dayStart) {
+        ledger = { dayStart: w.dayStart, version: v, ...countMonthTx(w) };
+      } else if (ledger.version !== v) {
+        const l = ledger;
+        for (const [id, provider, local, cost, createdAt] of newRowsStmt.all(l.lastId) as [number, string | null, number | null, number | null, number | null][]) {
+          l.lastId = id;
+          if (createdAt === null || createdAt < w.monthStart || createdAt >= w.monthEnd) continue;
+          const c = local === 1 ? 0 : (cost ?? 0);
+          const p = entry(l.providers, provider ?? '');
+          p.requests++;
+          p.month += c;
+          if (createdAt >= w.dayStart && createdAt < w.dayEnd) p.today += c;
+        }
+        l.version = v;
+      }
+      return ledgerSummary(ledger.providers);
     });
   }
 
-  function computeSpend(w: ReturnType<typeof windows>): SpendSummary {
-    const rows = spendStmt.all(w) as { provider: string | null; today: number | null; month: number | null; requests: number }[];
-    let todayUsd = 0;
-    let monthUsd = 0;
-    const byProvider = rows.map((r) => {
-      todayUsd += r.today ?? 0;
-      monthUsd += r.month ?? 0;
-      return { provider: r.provider ?? '', todayUsd: roundUsd(r.today ?? 0), monthUsd: roundUsd(r.month ?? 0), requests: r.requests };
-    });
-    return { todayUsd: roundUsd(todayUsd), monthUsd: roundUsd(monthUsd), byProvider };
+  function countMonth(w: Windows) {
+    const lastId = ((maxIdStmt.get() as { id: number | null }).id ?? 0) as number;
+    const providers = new Map<string, { today: number; month: number; requests: number }>();
+    for (const r of spendStmt.all(w) as { provider: string | null; today: number | null; month: number | null; requests: number }[]) {
+      providers.set(r.provider ?? '', { today: r.today ?? 0, month: r.month ?? 0, requests: r.requests });
+    }
+    return { lastId, providers };
   }
 
   function summary(opts: { since: number; referencePrice?: ReferencePrice; now?: number }): StatsSummary {
@@ -355,56 +381,14 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
 
   function computeSummary(opts: { since: number; referencePrice?: ReferencePrice; now?: number }): StatsSummary {
     const now = opts.now ?? Date.now();
-    const base: StatsSummary = { since: opts.since, requests: 0, successRate: 0, spend: spend(now), byModel: [], savedUsd: 0 };
-    if (opts.referencePrice) base.savedReference = opts.referencePrice.model;
-    return guard('summary', base, () => {
-      const params = { since: Math.round(opts.since), now: Math.round(now) };
-      type Agg = {
-        model: string | null;
-        provider: string | null;
-        local: number | null;
-        requests: number;
-        ok: number | null;
-        tokens_in: number | null;
-        tokens_out: number | null;
-        cost: number | null;
-        saved_in: number | null;
-        saved_out: number | null;
-      };
-      const ttfb = new Map<string, number[]>();
-      for (const [model, provider, ms] of ttfbStmt.all(params) as [string | null, string | null, number][]) {
-        const key = `${model ?? ''}\u0000${provider ?? ''}`;
-        let list = ttfb.get(key);
-        if (!list) ttfb.set(key, (list = []));
-        list.push(ms);
+    const spent = spend(now);
+    return guard('summary', createSummaryAccumulator().finish(opts.since, spent, opts.referencePrice), () => {
+      const acc = createSummaryAccumulator();
+      type Row = [string | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null];
+      for (const [model, provider, local, success, tin, tout, cost, ttfb] of summaryStmt.all({ since: Math.round(opts.since), now: Math.round(now) }) as Row[]) {
+        acc.add(model ?? '', provider ?? '', local === 1, success === 1, tin ?? 0, tout ?? 0, cost ?? 0, ttfb ?? undefined);
       }
-      for (const list of ttfb.values()) list.sort((a, b) => a - b);
-      let requests = 0;
-      let ok = 0;
-      let savedIn = 0;
-      let savedOut = 0;
-      const byModel: ByModel[] = [];
-      for (const r of byModelStmt.all(params) as Agg[]) {
-        const m: ByModel = {
-          model: r.model ?? '',
-          provider: r.provider ?? '',
-          local: r.local === 1,
-          requests: r.requests,
-          successRate: (r.ok ?? 0) / r.requests,
-          tokensIn: r.tokens_in ?? 0,
-          tokensOut: r.tokens_out ?? 0,
-          costUsd: roundUsd(r.cost ?? 0),
-        };
-        const t = p50(ttfb.get(`${m.model}\u0000${m.provider}`) ?? []);
-        if (t !== undefined) m.p50TtfbMs = t;
-        byModel.push(m);
-        requests += r.requests;
-        ok += r.ok ?? 0;
-        savedIn += r.saved_in ?? 0;
-        savedOut += r.saved_out ?? 0;
-      }
-      byModel.sort(byModelOrder);
-      return { ...base, requests, successRate: requests ? ok / requests : 0, byModel, savedUsd: savedUsd(savedIn, savedOut, opts.referencePrice) };
+      return acc.finish(opts.since, spent, opts.referencePrice);
     });
   }
 
