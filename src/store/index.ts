@@ -56,7 +56,9 @@ function driverReason(err: unknown): string {
     return `better-sqlite3 is not installed: run npm ci in ${dir}`;
   }
   // Typically a native module built for another Node (NODE_MODULE_VERSION mismatch).
-  const first = String(e.message ?? err).split('\n')[0];
+  const first = String(e.message ?? err)
+    .split('\n')[0]!
+    .replace(/\s*Tried:$/, '');
   return `better-sqlite3 does not load in Node ${process.versions.node} (${first}): run npm rebuild better-sqlite3 in ${dir}`;
 }
 

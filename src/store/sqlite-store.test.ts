@@ -1,7 +1,7 @@
 // SQLite specifics: the schema, WAL, migration of a seeds-schema file, the fallbacks of
 // openStore(), and two host processes writing the same file at once.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,16 @@ describe('openStore', () => {
     // Still a working store.
     store.record({ requestId: 'x', project: '/p', model: 'm', provider: 'p', local: false, intent: 'chat', totalDurationMs: 1, costUsd: 2, success: true, escalated: false, createdAt: Date.now() });
     expect(store.spend().todayUsd).toBe(2);
+  });
+
+  it('a damaged schema page: memory store, "database disk image is malformed"', () => {
+    const file = join(tmp(), 'zeke.db');
+    openSqliteStore(file, quietLog()).close();
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(3996, 0x5a), 0, 3996, 100); // page 1 after the 100-byte header
+    closeSync(fd);
+    const store = track(openStore(file, quietLog()));
+    expect(store.location).toEqual({ kind: 'memory', reason: `database disk image is malformed: ${file} (move it away to start fresh)` });
   });
 
   it('a folder that cannot be created (a path under a regular file): ENOTDIR', () => {

@@ -38,7 +38,11 @@ export interface SqliteDatabase {
 }
 export type SqliteDriver = new (file: string, options?: { timeout?: number }) => SqliteDatabase;
 
-/** Loads better-sqlite3 (throws MODULE_NOT_FOUND or the native loader's error). */
+/**
+ * Loads better-sqlite3 and its native addon (throws MODULE_NOT_FOUND, or the addon's error:
+ * not built, built for another Node). The addon itself loads on the first `new Database`,
+ * so an in-memory one is opened here to tell "cannot load" from "cannot open the file".
+ */
 export function loadSqliteDriver(): SqliteDriver {
   let req: NodeJS.Require;
   try {
@@ -46,7 +50,9 @@ export function loadSqliteDriver(): SqliteDriver {
   } catch {
     req = require; // a CommonJS bundle (rplugin.cjs): import.meta is empty there
   }
-  return req('better-sqlite3') as SqliteDriver;
+  const Driver = req('better-sqlite3') as SqliteDriver;
+  new Driver(':memory:').close();
+  return Driver;
 }
 
 export const SCHEMA_VERSION = 1;
@@ -264,17 +270,22 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
   mkdirSync(dirname(path), { recursive: true });
   const db = new Driver(path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // Switching a new file to WAL while another process is creating it answers SQLITE_BUSY
-    // at once (the busy handler is not called for it): retry, as the migration may be too.
-    const mode = retryBusy(() => db.pragma('journal_mode = WAL', { simple: true }));
-    if (mode !== 'wal') log.debug(`zeke: stats store ${path}: journal_mode is ${String(mode)}, not wal`);
-    db.pragma('synchronous = NORMAL');
-    retryBusy(() => migrate(db));
+    return createSqliteStore(db, path, log);
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/** Sets the connection up, migrates, prepares the statements (throws: the caller closes). */
+function createSqliteStore(db: SqliteDatabase, path: string, log: StoreLog): Store {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Switching a new file to WAL while another process is creating it answers SQLITE_BUSY
+  // at once (the busy handler is not called for it): retry, as the migration may be too.
+  const mode = retryBusy(() => db.pragma('journal_mode = WAL', { simple: true }));
+  if (mode !== 'wal') log.debug(`zeke: stats store ${path}: journal_mode is ${String(mode)}, not wal`);
+  db.pragma('synchronous = NORMAL');
+  retryBusy(() => migrate(db));
 
   const insert = db.prepare(
     `INSERT INTO routing_stats (${STATS_COLUMNS}) VALUES (${STATS_COLUMNS.split(', ')
@@ -324,7 +335,8 @@ export function openSqliteStore(file: string, log: StoreLog, opts: { driver?: Sq
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const key = `${what}:${e.code ?? ''}:${e.message ?? String(err)}`;
-      const msg = `zeke: stats store ${what} failed (${path}): ${e.message ?? String(err)}`;
+      const corrupt = e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT');
+      const msg = `zeke: stats store ${what} failed (${path}): ${e.message ?? String(err)}${corrupt ? ' (move the file away to start fresh)' : ''}`;
       if (reported.has(key)) log.debug(msg);
       else {
         reported.add(key);
