@@ -89,8 +89,8 @@ describe('sqlite store', () => {
     const a = track(openSqliteStore(file, quietLog()));
     const b = track(openSqliteStore(file, quietLog()));
     const now = Date.now();
-    const rec = (s: Store, id: string, costUsd: number) =>
-      s.record({ requestId: id, project: '/p', model: 'openai:m', provider: 'openai', local: false, intent: 'chat', totalDurationMs: 1, costUsd, success: true, escalated: false, createdAt: now });
+    const rec = (s: Store, id: string, costUsd: number, createdAt = now, local = false) =>
+      s.record({ requestId: id, project: '/p', model: 'openai:m', provider: 'openai', local, intent: 'chat', totalDurationMs: 1, costUsd, success: true, escalated: false, createdAt });
     rec(a, '1', 0.5);
     expect(a.spend(now).todayUsd).toBe(0.5);
     expect(a.summary({ since: 0 }).requests).toBe(1);
@@ -104,6 +104,13 @@ describe('sqlite store', () => {
     expect(a.spend(now).todayUsd).toBe(1.75);
     expect(b.spend(now).todayUsd).toBe(1.75);
     expect(a.summary({ since: 0 }).requests).toBe(3);
+    // Rows added later but dated last month, or local, change nothing in the ledger.
+    rec(b, '4', 8, now - 40 * 86_400_000);
+    rec(b, '5', 8, now, true);
+    expect(a.spend(now)).toEqual({ todayUsd: 1.75, monthUsd: 1.75, byProvider: [{ provider: 'openai', todayUsd: 1.75, monthUsd: 1.75, requests: 4 }] });
+    // A fresh count (another day's view) agrees with the ledger built row by row.
+    const fresh = track(openSqliteStore(file, quietLog()));
+    expect(fresh.spend(now)).toEqual(a.spend(now));
   });
 
   it('a failing statement after open is logged once and answers empty, never throws', () => {
