@@ -63,7 +63,7 @@ export const methods = {
   /** The route trace of the last request in `scope` (else the last one), as data and lines. */
   why: { instant: true, params: z.object({ scope: z.string().optional() }) },
   /** Spend and routing statistics as data and lines. */
-  stats: { instant: true, params: z.object({ project: z.string().optional() }) },
+  stats: { instant: false, params: z.object({ project: z.string().optional() }) },
   /** Stop serving; the process exits when the client closes the channel. */
   shutdown: { instant: true, params: z.object({}).passthrough() },
 } as const;
@@ -112,8 +112,10 @@ export interface ProviderHealth {
 export interface HealthReport {
   host: { version: string; node_version: string; pid: number; uptime_ms: number; rss_bytes: number; log_file: string | null };
   config: { toml_path: string | null; toml_found: boolean; issues: ConfigIssue[] };
-  api: { base_url: string | null; key: string; probe: ProbeResult | null };
+  api: { mode: string; base_url: string | null; key: string; probe: ProbeResult | null };
   providers: ProviderHealth[];
+  /** Where routing stats and the budget ledger live, or why only in memory. */
+  stats: { kind: 'sqlite'; file: string } | { kind: 'memory'; reason: string } | null;
 }
 
 /** Events the host sends without being asked (host → client notifications). */

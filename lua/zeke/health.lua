@@ -180,12 +180,20 @@ local function report_providers(report)
   local api = report.api
   local base = nonnil(api.base_url)
   if base then
-    vim.health.info(('api: base_url %s, key %s'):format(base, api.key))
+    vim.health.info(('api: mode %s, base_url %s, key %s'):format(api.mode, base, api.key))
     if nonnil(api.probe) then
       report_probe('OMEN', api.probe)
     end
   else
-    vim.health.info('api: no OMEN / LiteLLM base_url')
+    vim.health.info('api: mode ' .. api.mode .. ' (no OMEN / LiteLLM base_url)')
+  end
+  local stats = nonnil(report.stats)
+  if stats and stats.kind == 'sqlite' then
+    vim.health.ok('stats and budget ledger: ' .. stats.file)
+  elseif stats then
+    vim.health.warn('stats and budgets are kept in memory only: ' .. stats.reason, {
+      'routing still works; spend caps count only this session',
+    })
   end
   for _, p in ipairs(report.providers) do
     local head = ('provider %s (%s)'):format(p.name, p.kind)

@@ -11,7 +11,7 @@ M.methods = {
   models = { instant = true },
   ['model.set'] = { instant = true },
   why = { instant = true },
-  stats = { instant = true },
+  stats = { instant = false },
   shutdown = { instant = true },
 }
 

@@ -89,13 +89,14 @@ export function createCore(opts: CoreOptions): Core {
     },
     async health(p, signal): Promise<HealthReport> {
       // Loaded on first use: keeps undici out of host start-up.
-      const [{ collectHealth }, registry] = await Promise.all([import('../health/index.js'), providers()]);
+      const [{ collectHealth }, registry, svc] = await Promise.all([import('../health/index.js'), providers(), routing()]);
       return collectHealth(current(), {
         timeoutMs: p.timeout_ms ?? 3000,
         signal,
         startedAt,
         logFile: log.file ?? null,
         clientFor: (name) => registry.client(name),
+        stats: svc.store.location,
       });
     },
     async generate(p, signal, progress) {

@@ -3,7 +3,6 @@ import type { ResolvedConfig, ResolvedProvider } from '../config/index.js';
 import type { ProviderClient } from '../provider/index.js';
 import type { HealthReport, ProbeResult, ProviderHealth } from '../protocol.js';
 import { VERSION } from '../version.js';
-import { probe } from './probe.js';
 
 export interface HealthOptions {
   timeoutMs: number;
@@ -12,13 +11,14 @@ export interface HealthOptions {
   logFile: string | null;
   /** The provider's client (the host's own, so warm connections and endpoint state are shared). */
   clientFor: (name: string) => Promise<ProviderClient>;
+  stats?: HealthReport['stats'];
 }
 
 export async function collectHealth(cfg: ResolvedConfig, opts: HealthOptions): Promise<HealthReport> {
   const shown = cfg.providers.filter((p) => p.configured);
   const [providers, omen] = await Promise.all([
     Promise.all(shown.map((p) => providerHealth(p, opts))),
-    cfg.api.baseUrl ? omenHealth(cfg.api.baseUrl, opts) : Promise.resolve(null),
+    cfg.api.baseUrl ? omenProbe(cfg, opts) : Promise.resolve(null),
   ]);
   return {
     host: {
@@ -30,8 +30,9 @@ export async function collectHealth(cfg: ResolvedConfig, opts: HealthOptions): P
       log_file: opts.logFile,
     },
     config: { toml_path: cfg.toml.path, toml_found: cfg.toml.found, issues: cfg.issues },
-    api: { base_url: cfg.api.baseUrl ?? null, key: cfg.api.apiKey.describe(), probe: omen },
+    api: { mode: cfg.api.mode, base_url: cfg.api.baseUrl ?? null, key: cfg.api.apiKey.describe(), probe: omen },
     providers,
+    stats: opts.stats ?? null,
   };
 }
 
@@ -60,11 +61,10 @@ async function providerHealth(p: ResolvedProvider, opts: HealthOptions): Promise
   return base;
 }
 
-/** OMEN's health lives beside /v1, not under it (`/v1/../health` was the CLI's bug). */
-async function omenHealth(baseUrl: string, opts: HealthOptions): Promise<ProbeResult> {
-  const origin = baseUrl.replace(/\/v1\/?$/, '');
-  const { result, json } = await probe({ url: `${origin}/health`, display: baseUrl, timeoutMs: opts.timeoutMs, signal: opts.signal });
-  const status = (json as { status?: string } | undefined)?.status;
-  if (result.ok) result.message = `reachable${status ? ` (status: ${status})` : ''}`;
-  return result;
+/** OMEN's /health (providers) and /ready, beside /v1 (not under it). */
+async function omenProbe(cfg: ResolvedConfig, opts: HealthOptions): Promise<ProbeResult> {
+  const { omenHealth } = await import('../router/omen.js');
+  const started = performance.now();
+  const h = await omenHealth(cfg, opts.signal, { timeoutMs: opts.timeoutMs });
+  return { url: cfg.api.baseUrl!, ok: h.ok, latency_ms: Math.round(performance.now() - started), message: h.message };
 }

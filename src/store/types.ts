@@ -59,8 +59,9 @@ export interface Store {
   readonly location: { kind: 'sqlite'; file: string } | { kind: 'memory'; reason: string };
   record(row: RequestRecord): void;
   spend(now?: number): SpendSummary;
-  /** Recent requests of one provider/model, newest first (for warm EWMA stats at start-up). */
+  /** The newest requests across all models, newest first (for warm EWMA stats at start-up). */
   recent(limit: number): RequestRecord[];
+  /** `referencePrice` in USD per 1M tokens: what the local answers would have cost there. */
   summary(opts: { since: number; referencePrice?: { model: string; input: number; output: number }; now?: number }): StatsSummary;
   getPrefs(project: string): ProjectPrefs | undefined;
   setPrefs(prefs: ProjectPrefs): void;

@@ -120,7 +120,7 @@ export async function startNvim(opts: StartOptions = {}): Promise<Session> {
       for (;;) {
         const v = await nvim.lua(`return ${expr}`, []);
         if (v) return v as any;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${expr}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${expr}\nhost log (tail):\n${session.logText().split('\n').slice(-25).join('\n')}`);
         await new Promise((r) => setImmediate(r));
       }
     },

@@ -58,6 +58,7 @@ describe(':checkhealth zeke', () => {
     expect(text).toContain('provider anthropic (anthropic), key not set (ANTHROPIC_API_KEY is empty or unset)');
     expect(text).toMatch(/reachable; no key: set ANTHROPIC_API_KEY or providers\.anthropic\.api_key/);
     expect(text).toMatch(/log file: .*zeke\.log/);
+    expect(text).toMatch(/OK stats and budget ledger: .*\/nvim\/zeke\/zeke\.db/);
 
     // The key went to its own provider only, and is shown or logged nowhere.
     const toOpenAI = openai.requests.filter((r) => r.headers.authorization === `Bearer ${SECRET}`);
@@ -80,6 +81,14 @@ describe(':checkhealth zeke', () => {
     expect(text).toMatch(/set host\.node/);
   });
 
+  it('says why stats are in memory only when the database cannot be opened', async () => {
+    s = await startNvim({ files: { 'not-a-dir': 'plain file' } });
+    await s.lua(`require('zeke').setup({ host = { start_delay_ms = -1 }, stats = { file = '${'${HOME}'}/not-a-dir/zeke.db' } })`.replace('${HOME}', s.home));
+    const text = await checkhealth(s);
+    expect(text).toMatch(/WARNING stats and budgets are kept in memory only: .*not-a-dir/);
+    expect(text).toMatch(/routing still works/);
+  });
+
   it('lists zeke.toml problems with file and line', async () => {
     s = await startNvim({
       files: { '.config/zeke/zeke.toml': '[api]\nbase_url = "http://127.0.0.1:9/v1"\n\n[providers.ollama]\ntimeout_ms = "soon"\n' },
@@ -88,7 +97,7 @@ describe(':checkhealth zeke', () => {
     const text = await checkhealth(s);
     expect(text).toMatch(/OK zeke\.toml: .*\.config\/zeke\/zeke\.toml/);
     expect(text).toMatch(/ERROR `providers\.ollama\.timeout_ms` should be a positive whole number of milliseconds, got string "soon" \(.*zeke\.toml:5\)/);
-    expect(text).toMatch(/api: base_url http:\/\/127\.0\.0\.1:9\/v1, key not set/);
-    expect(text).toMatch(/OMEN http:\/\/127\.0\.0\.1:9\/v1: unreachable/);
+    expect(text).toMatch(/api: mode direct, base_url http:\/\/127\.0\.0\.1:9\/v1, key not set/);
+    expect(text).toMatch(/OMEN http:\/\/127\.0\.0\.1:9\/v1: OMEN is not answering at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
   });
 });

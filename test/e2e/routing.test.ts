@@ -3,7 +3,7 @@
 // model escalates to the cloud, a failing cloud falls back to local, budget caps refuse or
 // reroute, :ZekeWhy explains, :ZekeStats adds up, OMEN mode works and falls back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeOllama, createFakeOpenAI, type FakeOllama, type FakeOpenAI } from '../fakes/index.js';
+import { createFakeOllama, createFakeOmen, createFakeOpenAI, type FakeOllama, type FakeOmen, type FakeOpenAI } from '../fakes/index.js';
 import { startNvim, type Session } from './harness.js';
 
 let s: Session | undefined;
@@ -19,7 +19,9 @@ afterEach(async () => {
 
 const KEY = 'sk-routing-test-0001';
 
-async function start(routing: string = '{}', extra = '') {
+// Tests that are not about escalation set a high threshold: on a loaded 2-core CI machine a
+// cold first local request can take more than the default 2 s, and would escalate correctly.
+async function start(routing: string = '{ escalate_ttfb_ms = 60000 }', extra = '') {
   ollama = await createFakeOllama({ reply: ['local ', 'answer'] });
   openai = await createFakeOpenAI({ apiKey: KEY, reply: ['cloud ', 'answer'] });
   s = await startNvim({ env: { OPENAI_API_KEY: KEY } });
@@ -136,7 +138,7 @@ describe('routing', () => {
   });
 
   it('a budget cap refuses with a message naming the cap and the spend', async () => {
-    const x = await start("{ budget_daily_usd = 0, on_budget = 'refuse' }");
+    const x = await start("{ budget_daily_usd = 0, on_budget = 'refuse', escalate_ttfb_ms = 60000 }");
     const a = await ask(x, { model: 'code-smart', intent: 'reason', content: 'x'.repeat(4000), max_tokens: 1000 });
     expect(a.err.code).toBe('budget');
     expect(a.err.message).toMatch(/daily/);
@@ -145,11 +147,37 @@ describe('routing', () => {
   });
 
   it('with on_budget = local, a request that would break a cap goes to the local model', async () => {
-    const x = await start("{ budget_daily_usd = 0, on_budget = 'local' }");
+    const x = await start("{ budget_daily_usd = 0, on_budget = 'local', escalate_ttfb_ms = 60000 }");
     const a = await ask(x, { model: 'code-smart', intent: 'reason', content: 'explain', max_tokens: 500 });
     expect(a.err).toBeUndefined();
     expect(a.res.route.local).toBe(true);
     expect(a.res.route.rule).toMatch(/daily/);
+  });
+
+  it('OMEN mode: requests go to OMEN with string tags and a concrete model; when OMEN fails, zeke routes directly', async () => {
+    const omen: FakeOmen = await createFakeOmen({ reply: ['omen ', 'answer'], models: [{ id: 'qwen2.5-coder:1.5b', provider: 'ollama' }] });
+    try {
+      const x = await start(undefined, `api = { mode = 'omen', base_url = '${omen.baseURL}' },`);
+      let a = await ask(x, { model: 'code-fast', intent: 'code' });
+      expect(a.err).toBeUndefined();
+      expect(a.res.text).toBe('omen answer');
+      expect(a.res.route.via_omen).toBe(true);
+      const body = omen.requests.find((r) => r.path === '/v1/chat/completions')!.body;
+      expect(body.model).toBe('qwen2.5-coder:1.5b'); // never "auto"
+      expect(body.omen).toEqual({ strategy: 'single' });
+      expect(Object.values(body.tags).every((v) => typeof v === 'string')).toBe(true);
+      expect(body.tags).toMatchObject({ intent: 'code' });
+      expect(ollama!.requests.filter((r) => r.path === '/api/chat')).toHaveLength(0);
+
+      omen.setFaults({ status: 500 });
+      a = await ask(x, { model: 'code-fast', intent: 'code' });
+      expect(a.err).toBeUndefined();
+      expect(a.res.text).toBe('local answer');
+      expect(a.res.route.via_omen).toBe(false);
+      expect(a.res.route.rule).toMatch(/^OMEN failed/);
+    } finally {
+      await omen.close();
+    }
   });
 
   it(':ZekeStats and the statusline show spend; cloud requests cost money, local ones do not', async () => {
