@@ -118,6 +118,7 @@ export function createOpenAICompatibleClient(ctx: ProviderContext, target: OpenA
       yield* openAICompatibleStream(sseEvents(res.body, { provider: name }), {
         provider: name,
         eofIsFinish: target.quirks.eofIsFinish,
+        anthropicFrames: target.quirks.family === 'omen',
         priceFor: price(model),
         onIgnored: (what) => ctx.log.debug('%s: skipped a foreign stream frame (%s)', name, what),
       });

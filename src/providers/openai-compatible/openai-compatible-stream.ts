@@ -18,6 +18,11 @@ export interface OpenAICompatibleStreamOptions {
   priceFor?: (reportedModel: string | undefined) => Price | undefined;
   /** Told about each frame skipped as foreign (for the debug log). */
   onIgnored?: (what: string) => void;
+  /**
+   * OMEN forwards an Anthropic-backed model's stream as raw Anthropic SSE. When no OpenAI
+   * chunk has arrived, read those frames' text, stop reason and usage instead of skipping them.
+   */
+  anthropicFrames?: boolean;
 }
 
 interface StreamState {
@@ -27,6 +32,8 @@ interface StreamState {
   /** The model the server reports (Azure: the real version behind the deployment). */
   model?: string;
   tools: ToolCallAssembler;
+  /** An OpenAI-style chunk has arrived: Anthropic frames are strays from then on. */
+  sawOpenAI?: boolean;
   /** Indexes whose name has been seen: a later repeat of the name is not appended. */
   named: Set<number>;
   toolsEmitted: boolean;
@@ -40,6 +47,14 @@ export async function* openAICompatibleStream(events: AsyncIterable<SseEvent>, o
       // After [DONE] the body is read to its end so the keep-alive connection can be reused.
       if (finished) continue;
       if (ev.event !== undefined && ev.event !== 'message' && ev.event !== 'error') {
+        if (opts.anthropicFrames && !state.sawOpenAI) {
+          const done = yield* handleAnthropicFrame(state, ev.event, ev.data, opts);
+          if (done) {
+            yield* finish(state, opts);
+            finished = true;
+          }
+          continue;
+        }
         opts.onIgnored?.(`event: ${ev.event}`);
         continue;
       }
@@ -68,7 +83,41 @@ export async function* openAICompatibleStream(events: AsyncIterable<SseEvent>, o
   yield* finish(state, opts);
 }
 
+/** Anthropic's named events as OMEN passes them through. Returns true at message_stop. */
+function* handleAnthropicFrame(state: StreamState, event: string, data: string, opts: OpenAICompatibleStreamOptions): Generator<StreamPart, boolean> {
+  const frame = parseFrame<{
+    message?: { model?: string; usage?: { input_tokens?: number; output_tokens?: number } };
+    delta?: { type?: string; text?: string; thinking?: string; stop_reason?: string };
+    usage?: { output_tokens?: number };
+    error?: { type?: string; message?: string };
+  }>(opts.provider, data);
+  switch (event) {
+    case 'message_start':
+      if (frame.message?.model) state.model = frame.message.model;
+      if (frame.message?.usage?.input_tokens !== undefined) state.usage = { inputTokens: frame.message.usage.input_tokens, outputTokens: frame.message.usage.output_tokens ?? 0 };
+      return false;
+    case 'content_block_delta':
+      if (frame.delta?.type === 'text_delta' && frame.delta.text) yield { type: 'text-delta', text: frame.delta.text };
+      if (frame.delta?.type === 'thinking_delta' && frame.delta.thinking) yield { type: 'reasoning-delta', text: frame.delta.thinking };
+      return false;
+    case 'message_delta': {
+      const stop = frame.delta?.stop_reason;
+      if (stop) state.rawFinish = stop === 'end_turn' || stop === 'stop_sequence' ? 'stop' : stop === 'max_tokens' ? 'length' : stop === 'tool_use' ? 'tool_calls' : stop;
+      if (frame.usage?.output_tokens !== undefined) yield* handleUsage(state, { inputTokens: state.usage?.inputTokens ?? 0, outputTokens: frame.usage.output_tokens });
+      return false;
+    }
+    case 'message_stop':
+      state.rawFinish ??= 'stop';
+      return true;
+    case 'error':
+      throw inBandError(opts.provider, frame.error ?? { message: data });
+    default:
+      return false; // ping, content_block_start/stop
+  }
+}
+
 function* handleFrame(state: StreamState, frame: OpenAIChunk & LlamaCppFrame, opts: OpenAICompatibleStreamOptions): Generator<StreamPart> {
+  state.sawOpenAI = true;
   if (frame.error !== undefined && frame.error !== null) throw inBandError(opts.provider, frame.error);
   if (typeof frame.model === 'string' && frame.model !== '') state.model = frame.model;
   if (Array.isArray(frame.choices)) {
