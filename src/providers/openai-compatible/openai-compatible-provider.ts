@@ -279,7 +279,9 @@ function modelInfo(provider: string, m: NonNullable<OpenAIModelList['data']>[num
 /** `XAI_API_KEY or providers.xai.api_key` (the env variable when the key comes from one). */
 export function keyHintFor(p: Pick<ResolvedProvider, 'name' | 'apiKey'>): string {
   const env = p.apiKey.source.startsWith('env:') ? p.apiKey.source.slice(4) : undefined;
-  return env ? `${env} or providers.${p.name}.api_key` : `providers.${p.name}.api_key`;
+  // OMEN mode's synthetic provider takes its key from [api] (api.api_key).
+  const setting = p.name === 'omen' ? 'api.api_key' : `providers.${p.name}.api_key`;
+  return env ? `${env} or ${setting}` : setting;
 }
 
 /**
