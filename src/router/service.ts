@@ -220,16 +220,18 @@ export function createRouterService(opts: RouterServiceOptions) {
     }
 
     if (!report) {
-      const d = decide({
+      const cat = catalog(requested.includes(':') ? [requested] : []);
+      const decided = decide({
         requested,
         hints,
         settings,
         aliases: cfg.aliases,
-        catalog: catalog(requested.includes(':') ? [requested] : []),
+        catalog: cat,
         stats: await statsForDecision(),
         spend: spendNow(),
         stickyRef: p.session && settings.sticky ? sessions.get(p.session) : undefined,
       });
+      const d = decided.ok ? decided : insistOnRequested(decided, requested, cat) ?? decided;
       decision = d;
       if (!d.ok) {
         const summary = emptySummary(requested, d.reason);
@@ -288,6 +290,23 @@ export function createRouterService(opts: RouterServiceOptions) {
     const spend = spendNow();
     opts.emit?.('route', { scope: p.scope, feature: p.feature, requested, ref: chosen.ref, local: chosen.local, escalated: report.escalated, via_omen: viaOmen, cost_usd: result.cost?.usd ?? 0, spend_today_usd: spend.todayUsd });
     return result;
+  }
+
+  /**
+   * When the model the user named is left out only because its provider looked down, try it
+   * anyway: nothing else may answer this request, a try costs milliseconds, and the user gets
+   * the provider's own error (with its address) instead of a refusal.
+   */
+  function insistOnRequested(d: Extract<Decision, { ok: false }>, requested: string, cat: Candidate[]): Extract<Decision, { ok: true }> | undefined {
+    if (/\bcap\b/.test(d.reason)) return undefined;
+    const chain = cfg.aliases[requested] ?? (requested.includes(':') ? [requested] : undefined);
+    if (!chain) return undefined;
+    const candidates = chain.map((ref) => cat.find((c) => c.ref === ref)).filter((c): c is Candidate => c !== undefined);
+    const why = new Map(d.trace.candidates.map((c) => [c.ref, c.excluded]));
+    const healthOnly = (c: Candidate) => /is failing|did not answer its health check/.test(why.get(c.ref) ?? '');
+    if (candidates.length === 0 || !candidates.every(healthOnly)) return undefined;
+    const trace = { ...d.trace, rule: `${d.reason}; trying it anyway (nothing else can take it)`, chosen: candidates[0]!.ref, fallbacks: candidates.slice(1).map((c) => c.ref) };
+    return { ok: true, chosen: candidates[0]!, fallbacks: candidates.slice(1), trace };
   }
 
   /** OMEN mode's route: one candidate, OMEN's address, a concrete model id when we know one. */
