@@ -45,6 +45,12 @@ export const methods = {
       session: z.string().optional(),
       /** Where :ZekeWhy finds this request's route (e.g. "buf:12", "chat:abc"). */
       scope: z.string().optional(),
+      /** low: favour fast models; high: speed matters less. */
+      latency: z.enum(['low', 'normal', 'high']).optional(),
+      /** frugal: favour cheap and local; generous: cost matters less. */
+      budget: z.enum(['frugal', 'normal', 'generous']).optional(),
+      /** Tool calls the job needs (more than routing.escalate_tool_calls goes to the cloud). */
+      tool_calls: z.number().int().min(0).optional(),
       messages: z
         .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
         .min(1),

@@ -7,7 +7,7 @@ import type { Feature, RouterService } from './service.js';
 
 const FEATURES: Feature[] = ['chat', 'completion', 'edit'];
 
-export function listModels(svc: RouterService, cfg: ResolvedConfig, project: string | undefined) {
+export async function listModels(svc: RouterService, cfg: ResolvedConfig, project: string | undefined) {
   const catalog = svc.catalog();
   const byRef = new Map(catalog.map((c) => [c.ref, c]));
   const health = (provider: string) => cfg.providers.find((p) => p.name === provider)?.enabled;
@@ -26,6 +26,10 @@ export function listModels(svc: RouterService, cfg: ResolvedConfig, project: str
   const discovered = catalog
     .filter((c) => c.available === true)
     .map((c) => ({ ref: c.ref, provider: c.provider, local: c.local, price: c.price ? { input: c.price.input, output: c.price.output } : undefined, available: c.available }));
+  // In OMEN modes OMEN's own models are choices too (`omen:<id>`).
+  for (const id of await svc.omenModels()) {
+    discovered.push({ ref: `omen:${id}`, provider: 'omen', local: false, price: undefined, available: true });
+  }
   const features = Object.fromEntries(FEATURES.map((f) => [f, svc.featureModel(f, project)]));
   return { features, aliases, discovered, spend_today_usd: svc.spend().todayUsd };
 }
@@ -38,7 +42,7 @@ export function setFeatureModel(svc: RouterService, cfg: ResolvedConfig, project
     } else {
       const colon = model.indexOf(':');
       const provider = colon > 0 ? model.slice(0, colon) : '';
-      const known = cfg.providers.find((p) => p.name === provider);
+      const known = cfg.providers.find((p) => p.name === provider) ?? (provider === 'omen' && cfg.api.mode !== 'direct' ? { enabled: true } : undefined);
       if (!known || colon === model.length - 1) {
         throw new ZekeError(
           ErrorCode.Config,

@@ -36,6 +36,9 @@ export interface GenerateParams {
   session?: string;
   scope?: string;
   messages: ChatMessage[];
+  latency?: 'low' | 'normal' | 'high';
+  budget?: 'frugal' | 'normal' | 'generous';
+  tool_calls?: number;
   max_tokens?: number;
   temperature?: number;
   stop?: string[];
@@ -183,6 +186,9 @@ export function createRouterService(opts: RouterServiceOptions) {
       inputTokens,
       sizeHint: sizeHintOf(inputTokens),
       expectedOutputTokens: p.max_tokens,
+      toolCalls: p.tool_calls,
+      latency: p.latency,
+      budget: p.budget,
       project: p.project,
       session: p.session,
     };
@@ -224,7 +230,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       const decided = decide({
         requested,
         hints,
-        settings,
+        settings: weighFor(hints),
         aliases: cfg.aliases,
         catalog: cat,
         stats: await statsForDecision(),
@@ -290,6 +296,16 @@ export function createRouterService(opts: RouterServiceOptions) {
     const spend = spendNow();
     opts.emit?.('route', { scope: p.scope, feature: p.feature, requested, ref: chosen.ref, local: chosen.local, escalated: report.escalated, via_omen: viaOmen, cost_usd: result.cost?.usd ?? 0, spend_today_usd: spend.todayUsd });
     return result;
+  }
+
+  /** The latency and budget hints shift the scoring weights for one request. */
+  function weighFor(hints: RouteHints) {
+    const w = { ...settings.weights };
+    if (hints.latency === 'low') w.latency *= 2;
+    if (hints.latency === 'high') w.latency /= 2;
+    if (hints.budget === 'frugal') w.cost *= 2;
+    if (hints.budget === 'generous') w.cost /= 2;
+    return { ...settings, weights: w };
   }
 
   /**
@@ -362,7 +378,7 @@ export function createRouterService(opts: RouterServiceOptions) {
         success,
         errorCode,
         escalated: record.summary.escalated,
-        trace: JSON.stringify({ rule: record.summary.rule, attempts: record.attempts, candidates: record.trace.candidates.slice(0, 12) }),
+        trace: JSON.stringify({ rule: record.summary.rule, attempts: record.attempts, candidates: record.trace.candidates.slice(0, 12), ...(record.omen ? { omen: record.omen } : {}) }),
         createdAt: Date.now(),
       });
     } catch (err) {
@@ -377,6 +393,19 @@ export function createRouterService(opts: RouterServiceOptions) {
     featureModel,
     store,
     settings,
+    /** OMEN's model ids (omen and hybrid modes), refreshed like the catalog. */
+    async omenModels(): Promise<string[]> {
+      if (cfg.api.mode === 'direct' || !cfg.api.baseUrl) return [];
+      if (!omenIds || Date.now() - omenIds.at > CATALOG_TTL_MS) {
+        try {
+          const client = await (omenClient ??= createProviderClient(omenProvider(cfg), log));
+          omenIds = { at: Date.now(), ids: (await client.listModels({ signal: AbortSignal.timeout(3000), firstByteTimeoutMs: 2000, maxRetries: 0 })).map((m) => m.id) };
+        } catch {
+          omenIds = { at: Date.now(), ids: [] };
+        }
+      }
+      return omenIds.ids;
+    },
     why(scope?: string): TraceRecord | undefined {
       return (scope ? traces.get(scope) : undefined) ?? lastTrace;
     },
