@@ -325,16 +325,24 @@ export function createRouterService(opts: RouterServiceOptions) {
     return { ok: true, chosen: candidates[0]!, fallbacks: candidates.slice(1), trace };
   }
 
-  /** OMEN mode's route: one candidate, OMEN's address, a concrete model id when we know one. */
-  async function omenDecision(requested: string, hints: RouteHints): Promise<Extract<Decision, { ok: true }>> {
-    if (!omenIds || Date.now() - omenIds.at > CATALOG_TTL_MS) {
+  let omenRefreshing: Promise<void> | undefined;
+  function refreshOmenIds(): Promise<void> {
+    omenRefreshing ??= (async () => {
       try {
         const client = await (omenClient ??= createProviderClient(omenProvider(cfg), log));
         omenIds = { at: Date.now(), ids: (await client.listModels({ signal: AbortSignal.timeout(3000), firstByteTimeoutMs: 2000, maxRetries: 0 })).map((m) => m.id) };
       } catch {
-        omenIds = { at: Date.now(), ids: [] };
+        omenIds = { at: Date.now(), ids: omenIds?.ids ?? [] };
       }
-    }
+    })().finally(() => (omenRefreshing = undefined));
+    return omenRefreshing;
+  }
+
+  /** OMEN mode's route: one candidate, OMEN's address, a concrete model id when we know one. */
+  async function omenDecision(requested: string, hints: RouteHints): Promise<Extract<Decision, { ok: true }>> {
+    // The request needs a concrete id (OMEN cannot resolve "auto"): wait for the list once.
+    if (!omenIds || Date.now() - omenIds.at > CATALOG_TTL_MS) await refreshOmenIds();
+    omenIds ??= { at: Date.now(), ids: [] };
     const id = omenModelId(requested, omenIds.ids, cfg.aliases);
     const chosen: Candidate = { ref: `omen:${id}`, provider: 'omen', model: id, local: false };
     const trace: RouteTrace = {
@@ -393,18 +401,14 @@ export function createRouterService(opts: RouterServiceOptions) {
     featureModel,
     store,
     settings,
-    /** OMEN's model ids (omen and hybrid modes), refreshed like the catalog. */
+    /**
+     * OMEN's model ids (omen and hybrid modes) from the cache; a stale cache is refreshed in
+     * the background, so callers (the instant `models` method) never wait on the network.
+     */
     async omenModels(): Promise<string[]> {
       if (cfg.api.mode === 'direct' || !cfg.api.baseUrl) return [];
-      if (!omenIds || Date.now() - omenIds.at > CATALOG_TTL_MS) {
-        try {
-          const client = await (omenClient ??= createProviderClient(omenProvider(cfg), log));
-          omenIds = { at: Date.now(), ids: (await client.listModels({ signal: AbortSignal.timeout(3000), firstByteTimeoutMs: 2000, maxRetries: 0 })).map((m) => m.id) };
-        } catch {
-          omenIds = { at: Date.now(), ids: [] };
-        }
-      }
-      return omenIds.ids;
+      if (!omenIds || Date.now() - omenIds.at > CATALOG_TTL_MS) void refreshOmenIds();
+      return omenIds?.ids ?? [];
     },
     why(scope?: string): TraceRecord | undefined {
       return (scope ? traces.get(scope) : undefined) ?? lastTrace;

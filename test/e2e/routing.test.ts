@@ -168,6 +168,9 @@ describe('routing', () => {
       expect(Object.values(body.tags).every((v) => typeof v === 'string')).toBe(true);
       expect(body.tags).toMatchObject({ intent: 'code' });
       expect(ollama!.requests.filter((r) => r.path === '/api/chat')).toHaveLength(0);
+      // OMEN's own models are choices in the picker.
+      const models = await x.lua<any>("return require('zeke.host').call('models', vim.empty_dict())");
+      expect(models.discovered.map((m: any) => m.ref)).toContain('omen:qwen2.5-coder:1.5b');
 
       omen.setFaults({ status: 500 });
       a = await ask(x, { model: 'code-fast', intent: 'code' });
