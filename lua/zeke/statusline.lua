@@ -3,7 +3,7 @@
 -- (User ZekeRoute) and :ZekeModel (User ZekeModelChanged) keep current.
 local M = {}
 
-local state = { model = nil, route = nil, spend_today = nil }
+local state = { model = nil, route = nil, spend_today = nil, fetched = false }
 
 local function redraw()
   vim.schedule(function()
@@ -41,15 +41,25 @@ function M.attach()
     group = group,
     pattern = 'ZekeHostReady',
     callback = function()
-      require('zeke.host').request('models', { project = require('zeke.project').root() }, function(err, res)
-        if not err then
-          state.model = state.model or res.features.chat
-          state.spend_today = state.spend_today or res.spend_today_usd
-          redraw()
-        end
-      end)
+      state.fetched = false -- a restarted host: ask again on the next render
     end,
   })
+end
+
+-- Asked once, on the first render with a ready host: users without the component never
+-- make the host load its routing code and stats database at start-up.
+local function fetch_once()
+  if state.fetched then
+    return
+  end
+  state.fetched = true
+  require('zeke.host').request('models', { project = require('zeke.project').root() }, function(err, res)
+    if not err then
+      state.model = state.model or res.features.chat
+      state.spend_today = state.spend_today or res.spend_today_usd
+      redraw()
+    end
+  end)
 end
 
 ---@return string e.g. "zeke code-smart · local · $0.12"
@@ -57,6 +67,9 @@ function M.render()
   local status = require('zeke.host').status().status
   if status == 'failed' then
     return 'zeke ✗'
+  end
+  if status == 'ready' then
+    fetch_once()
   end
   local parts = { 'zeke ' .. (state.model or '…') }
   if state.route then
