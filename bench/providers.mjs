@@ -1,31 +1,11 @@
 // Bench rows for the provider layer (see providers-entry.ts). The TypeScript entry and the
 // worker are bundled with esbuild at run time, like the host is.
-import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundle } from './bundle.mjs';
 import { summarize } from './stats.mjs';
 
-async function bundle(root, entry, out) {
-  await build({
-    entryPoints: [join(root, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-    splitting: false,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-}
-
 export async function measure(ctx) {
-  const dir = join(ctx.root, 'node_modules/.cache/zeke/bench');
-  mkdirSync(dir, { recursive: true });
-  const entry = join(dir, 'providers-entry.mjs');
-  const worker = join(dir, 'providers-worker.mjs');
-  await Promise.all([bundle(ctx.root, 'bench/providers-entry.ts', entry), bundle(ctx.root, 'bench/providers-worker.ts', worker)]);
+  const [entry, worker] = await Promise.all([bundle(ctx.root, 'bench/providers-entry.ts'), bundle(ctx.root, 'bench/providers-worker.ts')]);
   const { measureProviders } = await import(pathToFileURL(entry).href);
   const results = await measureProviders(worker, { longTokens: 4000, runs: 5, firstRuns: 30 });
   const rows = [];

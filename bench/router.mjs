@@ -1,25 +1,10 @@
-// Bench row for the routing decision (see router-entry.ts): the TypeScript entry is bundled
-// with esbuild at run time, like providers.mjs does.
-import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Bench row for the routing decision (see router-entry.ts), bundled at run time.
 import { pathToFileURL } from 'node:url';
+import { bundle } from './bundle.mjs';
 import { summarize } from './stats.mjs';
 
 export async function measure(ctx) {
-  const dir = join(ctx.root, 'node_modules/.cache/zeke/bench');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, 'router-entry.mjs');
-  await build({
-    entryPoints: [join(ctx.root, 'bench/router-entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  const out = await bundle(ctx.root, 'bench/router-entry.ts');
   // A fresh URL per run so a second measure() in one process sees a rebuilt bundle.
   const { measureRouter } = await import(`${pathToFileURL(out).href}?t=${Date.now()}`);
   const r = measureRouter({ decisions: 5000, warmup: 1000 });

@@ -4,21 +4,16 @@
 //
 // The key travels only in the `x-goog-api-key` header, never in `?key=`, so no address we log or
 // show can hold it. A 429 carries its wait in the body (`google.rpc.RetryInfo.retryDelay`, "47s"),
-// not in a header; `send()`'s parseError hook cannot return a wait, so the retry loop here
-// wraps `send()` with the same rules (shared retryDelayMs) and that wait.
+// not in a header: parseGeminiError returns it, and send()'s retries honour it like one.
 import { ProviderError, type CallOptions, type ChatRequest, type EmbedRequest, type ModelInfo, type ProviderClient, type StreamPart } from '../../provider/index.js';
 import type { ProbeResult } from '../../protocol.js';
 import type { ProviderContext } from '../index.js';
 import {
-  DEFAULT_MAX_RETRIES,
   guardStream,
   priceFor,
   responseMetadata,
-  retryDelayMs,
   send,
-  sleep,
   toProviderError,
-  type HttpRequest,
   type HttpResponse,
   type ParsedError,
 } from '../shared/index.js';
@@ -65,8 +60,7 @@ export function createGeminiProvider(ctx: ProviderContext, options: GeminiProvid
   }
 
   function exchange(req: { url: string; body?: unknown; accept: RegExp; call: CallOptions; displayUrl?: string; maxRetries?: number }): Promise<HttpResponse> {
-    return sendWithRetryInfo(
-      {
+    return send({
         provider: name,
         url: req.url,
         ...(req.displayUrl ? { displayUrl: req.displayUrl } : {}),
@@ -80,9 +74,9 @@ export function createGeminiProvider(ctx: ProviderContext, options: GeminiProvid
         maxRetries: req.maxRetries ?? req.call.maxRetries,
         accept: req.accept,
         onRetry: (attempt, delayMs, err) => ctx.log.debug(`${name}: retry ${attempt} in ${Math.round(delayMs)} ms after ${err.code}: ${err.message}`),
-      },
-      (status, body) => parseGeminiError(status, body, { keyHint: keyHint(p), keySet: p.apiKey.isSet, key: p.apiKey.reveal() }),
-    );
+        // The wait Gemini names in its body (RetryInfo) travels as parsed.retryAfterMs.
+        parseError: (status, body) => parseGeminiError(status, body, { keyHint: keyHint(p), keySet: p.apiKey.isSet, key: p.apiKey.reveal() }),
+      });
   }
 
   async function* chatParts(req: ChatRequest): AsyncGenerator<StreamPart> {
@@ -286,48 +280,3 @@ export function keyHint(p: { name: string; apiKey: { source: string } }): string
   return env ? `${env} or providers.${p.name}.api_key` : `providers.${p.name}.api_key`;
 }
 
-/**
- * `send()` with one addition: the wait Gemini names in its body (RetryInfo) is honoured like a
- * Retry-After header. Same rules otherwise: retryable errors, at most `maxRetries`, the
- * server's wait up to 60 s else backoff with jitter (shared retryDelayMs), abort ends the wait.
- */
-export async function sendWithRetryInfo(req: HttpRequest, parse: (status: number, body: string) => GeminiParsedError): Promise<HttpResponse> {
-  const maxRetries = req.maxRetries ?? DEFAULT_MAX_RETRIES;
-  for (let attempt = 0; ; attempt++) {
-    let bodyWait: number | undefined;
-    const parseError = (status: number, body: string): ParsedError => {
-      const parsed = parse(status, body);
-      bodyWait = parsed.retryAfterMs;
-      const { retryAfterMs: _wait, ...rest } = parsed;
-      return rest;
-    };
-    try {
-      return await send({ ...req, maxRetries: 0, parseError });
-    } catch (err) {
-      let e = err instanceof ProviderError ? err : toProviderError(err, req.provider, req.signal);
-      if (bodyWait !== undefined && e.retryAfterMs === undefined) e = withRetryAfter(e, bodyWait);
-      if (!e.retryable || attempt >= maxRetries || req.signal.aborted) throw e;
-      const delay = retryDelayMs(attempt, e);
-      req.onRetry?.(attempt + 1, delay, e);
-      try {
-        await sleep(delay, req.signal);
-      } catch {
-        throw new ProviderError({ code: 'cancelled', provider: req.provider, message: 'cancelled', url: req.displayUrl ?? req.url.replace(/\?.*$/, '') });
-      }
-    }
-  }
-}
-
-function withRetryAfter(e: ProviderError, retryAfterMs: number): ProviderError {
-  return new ProviderError({
-    code: e.code,
-    provider: e.provider,
-    message: e.message,
-    status: e.status,
-    retryable: e.retryable,
-    retryAfterMs,
-    providerCode: e.providerCode,
-    url: e.url,
-    cause: e.cause,
-  });
-}
