@@ -59,6 +59,35 @@ export const methods = {
       stop: z.array(z.string()).optional(),
     }),
   },
+  /**
+   * One inline completion at the cursor (fill in the middle). Progress carries the
+   * suggestion so far, post-processed ({ text }, the whole text each time); the answer is the
+   * final suggestion. Served from the cache when the context (or a shorter prefix whose
+   * suggestion the user typed into) was seen before.
+   */
+  complete: {
+    instant: false,
+    params: z.object({
+      /** Where :ZekeWhy finds this request ("buf:12"). */
+      scope: z.string().optional(),
+      project: z.string().optional(),
+      filetype: z.string().default(''),
+      path: z.string().optional(),
+      /** Text before the cursor (the host trims it to the model's budget from the start). */
+      prefix: z.string(),
+      /** Text after the cursor (trimmed from the end). */
+      suffix: z.string().default(''),
+      /** Snippets of other open buffers, most relevant first. */
+      context: z.array(z.object({ path: z.string(), text: z.string() })).default([]),
+      /** Alias or ref; default the completion model for the project. */
+      model: z.string().optional(),
+      max_tokens: z.number().int().positive().optional(),
+      /** 0: the primary suggestion; k > 0: an alternative for cycling (sampled warmer). */
+      variant: z.number().int().min(0).max(8).default(0),
+      /** Speculative (after a suggestion was shown): fill the cache, never slow down a real request. */
+      prefetch: z.boolean().default(false),
+    }),
+  },
   /** Aliases and discovered models for the picker and completion; answered from the cache. */
   models: { instant: true, params: z.object({ project: z.string().optional() }) },
   /** Sets a feature's model for a project (persisted). */
@@ -76,6 +105,19 @@ export const methods = {
 
 export type MethodName = keyof typeof methods;
 export type ParamsOf<M extends MethodName> = z.output<(typeof methods)[M]['params']>;
+
+export interface CompleteResult {
+  /** The suggestion, post-processed; '' when there is nothing worth showing. */
+  text: string;
+  /** Served from the cache, with no request to a model. */
+  cached: boolean;
+  provider?: string;
+  model?: string;
+  ttfb_ms?: number;
+  duration_ms: number;
+  /** Set once per session when the model is too slow to be useful, with the measured figure. */
+  slow?: { p50_ms: number; message: string };
+}
 
 export interface InitializeResult {
   version: string;

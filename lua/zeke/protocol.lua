@@ -8,6 +8,7 @@ M.methods = {
   config = { instant = true },
   health = { instant = false },
   generate = { instant = false },
+  complete = { instant = false },
   models = { instant = true },
   ['model.set'] = { instant = true },
   why = { instant = true },

@@ -60,6 +60,242 @@ return {
       },
       type = "object",
     },
+    completion = {
+      additionalProperties = false,
+      default = {
+        allow_secret_files = false,
+        auto_trigger = true,
+        debounce_ms = "adaptive",
+        enabled = true,
+        filetypes = {},
+        hide_with_menu = true,
+        keymaps = {
+          accept = "<Tab>",
+          accept_line = "<M-Down>",
+          accept_word = "<M-Right>",
+          dismiss = "<C-]>",
+          next = "<M-]>",
+          prev = "<M-[>",
+          trigger = "<M-\\>",
+        },
+        lines_after = 60,
+        lines_before = 200,
+        max_file_kb = 1024,
+        max_tokens = 128,
+        other_buffers = true,
+        prefetch = true,
+        secret_files = {
+          ".env",
+          ".env.*",
+          "*.pem",
+          "*.key",
+          "id_rsa",
+          "id_rsa*",
+          "id_ed25519*",
+          "id_ecdsa*",
+          "*.p12",
+          "*.pfx",
+          "credentials*",
+          ".netrc",
+          "*.kdbx",
+        },
+        slow_warning_ms = 1500,
+      },
+      properties = {
+        allow_secret_files = {
+          default = false,
+          type = "boolean",
+        },
+        auto_trigger = {
+          default = true,
+          type = "boolean",
+        },
+        debounce_ms = {
+          anyOf = {
+            {
+              const = "adaptive",
+              type = "string",
+            },
+            {
+              minimum = 0,
+              type = "integer",
+            },
+          },
+          default = "adaptive",
+          expected = "\"adaptive\" or a whole number of milliseconds",
+        },
+        enabled = {
+          default = true,
+          type = "boolean",
+        },
+        filetypes = {
+          additionalProperties = {
+            type = "boolean",
+          },
+          default = {},
+          expected = "a table of filetype = true/false",
+          type = "object",
+        },
+        hide_with_menu = {
+          default = true,
+          type = "boolean",
+        },
+        keymaps = {
+          additionalProperties = false,
+          default = {
+            accept = "<Tab>",
+            accept_line = "<M-Down>",
+            accept_word = "<M-Right>",
+            dismiss = "<C-]>",
+            next = "<M-]>",
+            prev = "<M-[>",
+            trigger = "<M-\\>",
+          },
+          properties = {
+            accept = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<Tab>",
+            },
+            accept_line = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<M-Down>",
+            },
+            accept_word = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<M-Right>",
+            },
+            dismiss = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<C-]>",
+            },
+            next = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<M-]>",
+            },
+            prev = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<M-[>",
+            },
+            trigger = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<M-\\>",
+            },
+          },
+          type = "object",
+        },
+        lines_after = {
+          default = 60,
+          minimum = 0,
+          type = "integer",
+        },
+        lines_before = {
+          default = 200,
+          minimum = 0,
+          type = "integer",
+        },
+        max_file_kb = {
+          default = 1024,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        max_tokens = {
+          default = 128,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        other_buffers = {
+          default = true,
+          type = "boolean",
+        },
+        prefetch = {
+          default = true,
+          type = "boolean",
+        },
+        secret_files = {
+          default = {
+            ".env",
+            ".env.*",
+            "*.pem",
+            "*.key",
+            "id_rsa",
+            "id_rsa*",
+            "id_ed25519*",
+            "id_ecdsa*",
+            "*.p12",
+            "*.pfx",
+            "credentials*",
+            ".netrc",
+            "*.kdbx",
+          },
+          items = {
+            type = "string",
+          },
+          type = "array",
+        },
+        slow_warning_ms = {
+          default = 1500,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+      },
+      type = "object",
+    },
     config_file = {
       anyOf = {
         {

@@ -156,6 +156,66 @@ export const configSchema = z
         on_budget: 'local',
       })
       .describe('The routing brain: local first, escalation, budgets.'),
+    completion: z
+      .object({
+        enabled: z.boolean().default(true).describe('Inline completion (ghost text) on or off.'),
+        auto_trigger: z.boolean().default(true).describe('Suggest as you type; off: only on the trigger key.'),
+        filetypes: z
+          .record(z.string(), z.boolean())
+          .default({})
+          .meta({ expected: 'a table of filetype = true/false' })
+          .describe('Per-filetype switch; "*" is the default for the others, e.g. { markdown = false, ["*"] = true }.'),
+        debounce_ms: z
+          .union([z.literal('adaptive'), z.number().int().min(0)])
+          .default('adaptive')
+          .meta({ expected: '"adaptive" or a whole number of milliseconds' })
+          .describe('Wait after a keystroke before asking: "adaptive" learns from your typing speed and the model\'s latency (bounded 15–300 ms); a number fixes it (0 = ask at once, the stale request is cancelled).'),
+        max_file_kb: z.number().int().positive().default(1024).describe('No suggestions in buffers larger than this (KB).'),
+        secret_files: z
+          .array(z.string())
+          .default(['.env', '.env.*', '*.pem', '*.key', 'id_rsa', 'id_rsa*', 'id_ed25519*', 'id_ecdsa*', '*.p12', '*.pfx', 'credentials*', '.netrc', '*.kdbx'])
+          .describe('File name patterns (glob) never sent to a model for completion.'),
+        allow_secret_files: z.boolean().default(false).describe('Also suggest in files matching secret_files.'),
+        hide_with_menu: z.boolean().default(true).describe('Hide the suggestion while a completion menu (nvim-cmp, blink.cmp, built-in) is open.'),
+        prefetch: z.boolean().default(true).describe('After a suggestion is shown, fetch its continuation as if it were accepted.'),
+        max_tokens: z.number().int().positive().default(128).describe('Longest suggestion, in tokens.'),
+        lines_before: z.number().int().min(0).default(200).describe('Lines before the cursor sent as context (trimmed to the model window).'),
+        lines_after: z.number().int().min(0).default(60).describe('Lines after the cursor sent as context.'),
+        other_buffers: z.boolean().default(true).describe('Add snippets of other open buffers of the same filetype as context.'),
+        slow_warning_ms: z.number().int().positive().default(1500).describe('Say once when the completion model\'s median latency is above this.'),
+        keymaps: z
+          .object({
+            accept: z.union([z.string(), z.literal(false)]).default('<Tab>').describe('Accept the whole suggestion (falls back to your own <Tab> when none is shown).'),
+            accept_word: z.union([z.string(), z.literal(false)]).default('<M-Right>').describe('Accept the next word.'),
+            accept_line: z.union([z.string(), z.literal(false)]).default('<M-Down>').describe('Accept the rest of the line.'),
+            next: z.union([z.string(), z.literal(false)]).default('<M-]>').describe('Next suggestion.'),
+            prev: z.union([z.string(), z.literal(false)]).default('<M-[>').describe('Previous suggestion.'),
+            dismiss: z.union([z.string(), z.literal(false)]).default('<C-]>').describe('Dismiss the suggestion.'),
+            trigger: z.union([z.string(), z.literal(false)]).default('<M-\\>').describe('Ask for a suggestion now.'),
+          })
+          .strict()
+          .default({ accept: '<Tab>', accept_word: '<M-Right>', accept_line: '<M-Down>', next: '<M-]>', prev: '<M-[>', dismiss: '<C-]>', trigger: '<M-\\>' })
+          .describe('Insert-mode keys; false disables one. Each also exists as a <Plug>(zeke-…) mapping.'),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        auto_trigger: true,
+        filetypes: {},
+        debounce_ms: 'adaptive',
+        max_file_kb: 1024,
+        secret_files: ['.env', '.env.*', '*.pem', '*.key', 'id_rsa', 'id_rsa*', 'id_ed25519*', 'id_ecdsa*', '*.p12', '*.pfx', 'credentials*', '.netrc', '*.kdbx'],
+        allow_secret_files: false,
+        hide_with_menu: true,
+        prefetch: true,
+        max_tokens: 128,
+        lines_before: 200,
+        lines_after: 60,
+        other_buffers: true,
+        slow_warning_ms: 1500,
+        keymaps: { accept: '<Tab>', accept_word: '<M-Right>', accept_line: '<M-Down>', next: '<M-]>', prev: '<M-[>', dismiss: '<C-]>', trigger: '<M-\\>' },
+      })
+      .describe('Inline completion (ghost text).'),
     stats: z
       .object({
         file: z.string().optional().describe("SQLite file for stats and the budget ledger; default stdpath('data')/zeke/zeke.db."),

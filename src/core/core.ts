@@ -42,6 +42,7 @@ export function createCore(opts: CoreOptions): Core {
   function configure(options: unknown): ResolvedConfig {
     resolved = resolveConfig(options, env);
     registry = undefined; // new config, new clients
+    engine = undefined;
     void router?.then((r) => r.close()).catch(() => {});
     router = undefined;
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
@@ -56,6 +57,12 @@ export function createCore(opts: CoreOptions): Core {
     const cfg = current();
     return (registry ??= import('../providers/registry.js').then((m) => m.createProviderRegistry(cfg, log)));
   };
+  // The inline completion engine (with its cache) lives as long as the config.
+  let engine: Promise<import('../completion/index.js').CompletionEngine> | undefined;
+  const completion = () =>
+    (engine ??= Promise.all([import('../completion/index.js'), routing(), providers()]).then(([m, svc, reg]) =>
+      m.createCompletionEngine({ cfg: current(), router: svc, registry: reg, log }),
+    ));
   // The routing brain (and its SQLite store) also loads on first use.
   const routing = () => {
     const cfg = current();
@@ -110,6 +117,10 @@ export function createCore(opts: CoreOptions): Core {
       } finally {
         batch.flush();
       }
+    },
+    async complete(p, signal, progress) {
+      const engine = await completion();
+      return engine.complete(p, signal, (value) => progress?.([value]));
     },
     async models(p) {
       const svc = await routing();

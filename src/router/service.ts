@@ -91,7 +91,7 @@ export interface RouterServiceOptions {
   emit?: (event: string, payload: unknown) => void;
 }
 
-type Req = { messages: ChatMessage[]; maxTokens?: number; temperature?: number; stop?: string[]; signal: AbortSignal };
+export type Req = { messages: ChatMessage[]; maxTokens?: number; temperature?: number; stop?: string[]; signal: AbortSignal };
 
 export function createRouterService(opts: RouterServiceOptions) {
   const { cfg, registry, log } = opts;
@@ -176,7 +176,17 @@ export function createRouterService(opts: RouterServiceOptions) {
     })();
   }
 
-  async function generate(p: GenerateParams, signal: AbortSignal, onPart: (part: StreamPart) => void): Promise<GenerateResult> {
+  /**
+   * Routes and runs one request. `how.stream` replaces the chat stream (completion streams
+   * fill-in-the-middle through it); `how.direct` skips OMEN (it has no FIM); `how.hints` adds
+   * to the hints (e.g. needs.fim).
+   */
+  async function generate(
+    p: GenerateParams,
+    signal: AbortSignal,
+    onPart: (part: StreamPart) => void,
+    how: { stream?: (c: Candidate, r: Req) => AsyncIterable<StreamPart>; direct?: boolean; hints?: Partial<RouteHints> } = {},
+  ): Promise<GenerateResult> {
     const started = performance.now();
     const requested = p.model ?? featureModel(p.feature, p.project);
     // ~4 characters per token for code and English: enough for size hints and caps.
@@ -191,6 +201,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       budget: p.budget,
       project: p.project,
       session: p.session,
+      ...how.hints,
     };
     const req: Req = { messages: p.messages, maxTokens: p.max_tokens, temperature: p.temperature, stop: p.stop, signal };
     const acc = newAccumulator(onPart);
@@ -201,7 +212,7 @@ export function createRouterService(opts: RouterServiceOptions) {
     let report: ExecutionReport | undefined;
     let omenFailure: string | undefined;
 
-    if (cfg.api.mode === 'omen' && cfg.api.baseUrl) {
+    if (cfg.api.mode === 'omen' && cfg.api.baseUrl && !how.direct) {
       // OMEN decides; we fall back to routing directly when it fails before any text.
       const od = await omenDecision(requested, hints);
       try {
@@ -249,7 +260,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       if (omenFailure) d.trace.rule = `OMEN failed (${omenFailure}); ${d.trace.rule}`;
       try {
         report = await executeRoute(d, req, {
-          stream: directStream,
+          stream: how.stream ?? directStream,
           recordSuccess: (c, ttfbMs, tps) => tracker.recordSuccess(c.provider, { ttfbMs, tokensPerSec: tps }),
           recordFailure: (c, e) => tracker.recordFailure(c.provider, e.code),
         }, acc.push);
