@@ -62,6 +62,8 @@ interface DocRow {
 
 function collect(node: JsonSchema, path: string, rows: DocRow[]): void {
   if (node.type === 'object' && node.properties) {
+    // A described table gets its own entry (and tag) before its fields.
+    if (path && node.description) rows.push({ path, node: { type: 'object', description: node.description } });
     for (const [key, child] of Object.entries(node.properties)) collect(child, path ? `${path}.${key}` : key, rows);
     return;
   }
