@@ -35,3 +35,32 @@ end, { desc = 'zeke: why the last request went where it went' })
 vim.api.nvim_create_user_command('ZekeStats', function()
   require('zeke').stats()
 end, { desc = 'zeke: spend and routing statistics' })
+
+-- Inline completion: <Plug> mappings for your own keys (see :help zeke-completion).
+for action, name in pairs({
+  accept = 'accept',
+  accept_word = 'accept-word',
+  accept_line = 'accept-line',
+  next = 'next',
+  prev = 'prev',
+  dismiss = 'dismiss',
+  trigger = 'trigger',
+}) do
+  vim.keymap.set('i', ('<Plug>(zeke-%s)'):format(name), function()
+    require('zeke')._ensure_setup()
+    require('zeke.completion').run(action)
+  end, { desc = 'zeke: ' .. name:gsub('-', ' ') })
+end
+
+vim.api.nvim_create_user_command('ZekeComplete', function(opts)
+  local arg = opts.args
+  require('zeke')._ensure_setup()
+  local on = require('zeke.completion').enable(arg == 'on' or (arg ~= 'off' and nil))
+  vim.notify('zeke: inline completion ' .. (on and 'on' or 'off'), vim.log.levels.INFO, { title = 'zeke' })
+end, {
+  nargs = '?',
+  complete = function()
+    return { 'on', 'off', 'toggle' }
+  end,
+  desc = 'zeke: inline completion on / off / toggle',
+})

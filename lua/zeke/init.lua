@@ -55,6 +55,7 @@ function M.setup(opts)
   M._issues = resolved.issues
   start_triggers(resolved.options)
   require('zeke.statusline').attach()
+  require('zeke.completion').setup(resolved.options.completion)
   did_setup = true
 end
 
@@ -158,6 +159,24 @@ function M.stats()
     end
     require('zeke.ui.report').show('zeke: stats', res.lines)
   end)
+end
+
+---Whether an inline suggestion is shown: for your own <Tab> logic (e.g. an nvim-cmp or
+---blink.cmp mapping that tries zeke first). See :help zeke-completion.
+---@return boolean
+function M.complete_visible()
+  return require('zeke.completion').visible()
+end
+
+---Accepts the shown inline suggestion; returns false (doing nothing) when none is shown.
+---@return boolean
+function M.complete_accept()
+  local c = require('zeke.completion')
+  if not c.visible() then
+    return false
+  end
+  c.accept()
+  return true
 end
 
 ---State of the host: `status` ("stopped", "starting", "ready", "failed"), `ready_ms`, `failure`.
