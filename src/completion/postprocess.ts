@@ -101,7 +101,7 @@ export function postprocess(input: PostInput, opts: { partial?: boolean } = {}):
   }
 
   // 6. where a multi-line suggestion stops
-  if (multiline && text.includes('\n')) text = limitLines(text, curLine, suffix, nl);
+  if (multiline && text.includes('\n')) text = limitLines(text, prefix, curLine, suffix, nl);
   else if (multiline && text.trim() !== '' && repeatsNextLine(curLine + text, suffix, nl)) text = '';
 
   // 7. trailing blank lines and whitespace
@@ -149,19 +149,23 @@ function repeatsNextLine(line: string, suffix: string, nl: number): boolean {
   return next !== undefined && rstrip(line) === next;
 }
 
-function limitLines(text: string, curLine: string, suffix: string, nl: number): string {
+function limitLines(text: string, prefix: string, curLine: string, suffix: string, nl: number): string {
   const lines = text.split('\n');
   const first = curLine + lines[0];
   const next = nextLines(suffix, nl, 1)[0];
   // The model only rewrote the line below: nothing to add.
   if (lines[0]!.trim() !== '' && next !== undefined && rstrip(first) === next) return '';
   const midBlock = nl >= 0 && suffix.slice(nl + 1).trim() !== '';
+  // The cursor's block: its line's indentation. On an empty line (column 0) the user has not
+  // chosen a depth yet: the shallower of the suggestion's first code line and the last code
+  // line above, so a block the model opens may be followed by its parent's statements.
   let ref: number;
-  if (first.trim() !== '') ref = indentOf(first);
-  else {
-    const firstCode = lines.slice(1).find((l) => l.trim() !== '');
-    ref = firstCode === undefined ? 0 : indentOf(firstCode);
-  }
+  const firstCode = lines.find((l, i) => (i === 0 ? first : l).trim() !== '');
+  const codeIndent = firstCode === undefined ? 0 : indentOf(firstCode === lines[0] ? first : firstCode);
+  if (curLine === '') {
+    const above = lastCodeLine(prefix);
+    ref = above === undefined ? codeIndent : Math.min(codeIndent, indentOf(above));
+  } else ref = first.trim() !== '' ? indentOf(first) : codeIndent;
   let seenCode = first.trim() !== '';
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -175,6 +179,18 @@ function limitLines(text: string, curLine: string, suffix: string, nl: number): 
     seenCode = true;
   }
   return text;
+}
+
+/** The last non-blank line of `prefix` (which ends with a line break here). */
+function lastCodeLine(prefix: string): string | undefined {
+  let end = prefix.length - 1;
+  while (end > 0) {
+    const start = prefix.lastIndexOf('\n', end - 1) + 1;
+    const line = prefix.slice(start, end);
+    if (line.trim() !== '') return line;
+    end = start - 1;
+  }
+  return undefined;
 }
 
 const isClosers = (line: string) => /^[ \t]*[)\]}][)\]};,]*$/.test(line);
