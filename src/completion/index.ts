@@ -113,14 +113,14 @@ export function createCompletionEngine(opts: CompletionEngineOptions): Completio
     };
     let res;
     try {
-      res = await router.generate(params, job.ac.signal, onPart, { direct: true, stream, hints: { intent: 'completion', needs: { fim: true } } });
+      res = await router.generate(params, job.ac.signal, onPart, { direct: true, stream, prefetch: p.prefetch, hints: { intent: 'completion', needs: { fim: true } } });
     } catch (err) {
       // needs.fim excludes chat-only models; when that leaves nothing (the user chose a
       // chat model for completion, or only cloud chat models are set up), ask again without
       // it: the stream above then uses the chat prompt. Budget refusals stand.
       if (!(err instanceof ZekeError) || err.code !== ErrorCode.Config || err.data?.route !== 'refused' || job.ac.signal.aborted) throw err;
       log.debug('completion: no FIM model for %s (%s); using the chat prompt', requested, err.message);
-      res = await router.generate(params, job.ac.signal, onPart, { direct: true, stream, hints: { intent: 'completion' } });
+      res = await router.generate(params, job.ac.signal, onPart, { direct: true, stream, prefetch: p.prefetch, hints: { intent: 'completion' } });
     }
     const text = postprocess({ prefix: p.prefix, suffix: p.suffix, raw: res.text, filetype: p.filetype });
     const duration = performance.now() - started;

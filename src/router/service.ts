@@ -185,7 +185,7 @@ export function createRouterService(opts: RouterServiceOptions) {
     p: GenerateParams,
     signal: AbortSignal,
     onPart: (part: StreamPart) => void,
-    how: { stream?: (c: Candidate, r: Req) => AsyncIterable<StreamPart>; direct?: boolean; hints?: Partial<RouteHints> } = {},
+    how: { stream?: (c: Candidate, r: Req) => AsyncIterable<StreamPart>; direct?: boolean; hints?: Partial<RouteHints>; prefetch?: boolean } = {},
   ): Promise<GenerateResult> {
     const started = performance.now();
     const requested = p.model ?? featureModel(p.feature, p.project);
@@ -205,6 +205,8 @@ export function createRouterService(opts: RouterServiceOptions) {
     };
     const req: Req = { messages: p.messages, maxTokens: p.max_tokens, temperature: p.temperature, stop: p.stop, signal };
     const acc = newAccumulator(onPart);
+    // A speculative request must not replace what :ZekeWhy shows for the visible one.
+    const scope = how.prefetch ? false : p.scope;
 
     let decision: Decision | undefined;
     let viaOmen = false;
@@ -252,7 +254,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       decision = d;
       if (!d.ok) {
         const summary = emptySummary(requested, d.reason);
-        remember(p.scope, { trace: d.trace, summary, attempts: [], error: d.reason, at: Date.now() });
+        remember(scope, { trace: d.trace, summary, attempts: [], error: d.reason, at: Date.now() });
         // A cap refused it, or nothing can take it (unknown model, provider not configured…).
         const byBudget = /\bcap\b/.test(d.reason);
         throw new ZekeError(byBudget ? ErrorCode.Budget : ErrorCode.Config, d.reason, { route: 'refused' });
@@ -267,7 +269,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       } catch (err) {
         if (err instanceof RouteError) {
           const record: TraceRecord = { trace: d.trace, summary: emptySummary(requested, d.trace.rule), attempts: err.report?.attempts ?? [], error: err.message, at: Date.now() };
-          remember(p.scope, record);
+          remember(scope, record);
           if (err.code !== 'cancelled') recordRequest(p, hints, d.chosen, record, false, err.code);
           throw toZekeError(err, err.providerError);
         }
@@ -302,7 +304,7 @@ export function createRouterService(opts: RouterServiceOptions) {
       result: { ttfbMs: result.ttfb_ms, tokensIn: result.usage?.inputTokens, tokensOut: result.usage?.outputTokens, costUsd: result.cost?.usd, durationMs: result.duration_ms },
       at: Date.now(),
     };
-    remember(p.scope, record);
+    remember(scope, record);
     recordRequest(p, hints, chosen, record, true);
     const spend = spendNow();
     opts.emit?.('route', { scope: p.scope, feature: p.feature, requested, ref: chosen.ref, local: chosen.local, escalated: report.escalated, via_omen: viaOmen, cost_usd: result.cost?.usd ?? 0, spend_today_usd: spend.todayUsd });
@@ -373,7 +375,8 @@ export function createRouterService(opts: RouterServiceOptions) {
     return { todayUsd: s.todayUsd, monthUsd: s.monthUsd };
   }
 
-  function remember(scope: string | undefined, record: TraceRecord) {
+  function remember(scope: string | undefined | false, record: TraceRecord) {
+    if (scope === false) return; // a prefetch: not what the user is looking at
     lastTrace = record;
     if (scope) traces.set(scope, record);
   }
