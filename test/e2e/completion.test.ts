@@ -312,13 +312,12 @@ describe.skipIf(!process.env.ZEKE_E2E_ENGINE)('inline completion (real host, fak
     ollama = await createFakeOllama({ models: [{ name: MODEL, capabilities: ['completion', 'insert'] }], reply });
     const x = await startNvim();
     await x.lua(`require('zeke').setup({
-      host = { start_delay_ms = 0 }, config_file = false,
+      host = { start_delay_ms = -1 }, config_file = false,
       providers = { ollama = { endpoints = { '${ollama.url}' } } },
       aliases = { ['code-fast'] = 'ollama:${MODEL}' },
       completion = { debounce_ms = 0, prefetch = false, other_buffers = false },
     })`);
-    await x.waitForEvent('ZekeHostReady');
-    return x;
+    return x; // InsertEnter starts the host; the first request waits for it
   }
   const generates = () => ollama!.requests.filter((r) => r.path === '/api/generate' || r.path === '/api/chat').length;
 
