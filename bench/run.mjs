@@ -16,6 +16,7 @@ import * as rpc from './rpc.mjs';
 import * as nvimBench from './nvim.mjs';
 import * as providers from './providers.mjs';
 import * as router from './router.mjs';
+import * as completion from './completion.mjs';
 import { killAll } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -150,6 +151,7 @@ async function main() {
       ['nvim', nvimBench],
       ['providers', providers],
       ['router', router],
+      ['completion', completion],
     ]) {
       const t0 = Date.now();
       process.stderr.write(`bench: ${name} …`);
@@ -164,7 +166,7 @@ async function main() {
   m.node_in_nvim = nvimResult?.node_in_nvim;
 
   // Headline order: spawn → ready, round trips, memory.
-  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'prov_'];
+  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'prov_', 'compl_'];
   const rows = results.flatMap((r) => r.rows);
   const rank = (row) => {
     const i = order.findIndex((p) => row.key.startsWith(p));
