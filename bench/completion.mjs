@@ -43,7 +43,7 @@ const firstLines = (n) => SNIPPET.split('\n').slice(0, n).join('\n');
 const PHASES = [
   { phase: 'human', fake: 'generic', debounce: 'adaptive', text: firstLines(3), gap_ms: 100, jitter: 0.2, line_pause_ms: 400 },
   { phase: 'burst', fake: 'generic', debounce: 'adaptive', text: firstLines(7), gap_ms: 25, jitter: 0.2, line_pause_ms: 150 },
-  { phase: 'zero', fake: 'generic', debounce: 0, text: 'function total(item', gap_ms: 100, jitter: 0.2, line_pause_ms: 0 },
+  { phase: 'zero', fake: 'generic', debounce: 0, text: 'function tot(x', gap_ms: 100, jitter: 0.2, line_pause_ms: 0 },
   { phase: 'typeahead', fake: 'oracle', debounce: 'adaptive', text: TYPEAHEAD, gap_ms: 100, jitter: 0.2, line_pause_ms: 400 },
   { phase: 'abort', fake: 'stall', debounce: 0, text: 'const value', gap_ms: 100, jitter: 0.2, line_pause_ms: 0 },
 ];
@@ -72,7 +72,7 @@ function startWorker(file) {
 
 function runPhase(ctx, dir, p, url) {
   const out = join(dir, `${p.phase}.json`);
-  const config = { ...p, root: ctx.root, url, model: MODEL, out, file: join(dir, 'bench.ts'), tail_ms: 600 };
+  const config = { ...p, root: ctx.root, url, model: MODEL, out, file: join(dir, 'bench.ts'), tail_ms: 400 };
   return new Promise((resolve, reject) => {
     const env = { ...ctx.env, ZEKE_BENCH_CONFIG: JSON.stringify(config) };
     delete env.NODE_OPTIONS;
