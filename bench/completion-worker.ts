@@ -48,7 +48,7 @@ http.Server.prototype.emit = function (this: http.Server, event: string, ...args
       e.disconnected = !res.writableFinished;
     });
   }
-  return origEmit.call(this, event, ...args);
+  return (origEmit as (this: http.Server, event: string, ...a: unknown[]) => boolean).call(this, event, ...args);
 } as typeof origEmit;
 const origWriteHead = http.ServerResponse.prototype.writeHead;
 http.ServerResponse.prototype.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {

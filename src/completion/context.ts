@@ -41,8 +41,11 @@ export function trimPrefix(prefix: string, budget: number): string {
   if (end < 0) return prefix;
   let used = estimateTokens(prefix.slice(end + 1));
   let start = end + 1;
-  while (end >= 0) {
-    const lineStart = prefix.lastIndexOf('\n', end - 1) + 1;
+  // Each round moves `end` strictly back, so the walk ends; the bound makes that certain.
+  for (let rounds = 0; end >= 0 && rounds <= prefix.length; rounds++) {
+    // lastIndexOf with a negative position searches from 0 and would find the newline at 0
+    // again: an empty first line must end the walk, not loop on it.
+    const lineStart = end === 0 ? 0 : prefix.lastIndexOf('\n', end - 1) + 1;
     used += estimateTokens(prefix.slice(lineStart, end + 1));
     if (used > budget) break;
     start = lineStart;

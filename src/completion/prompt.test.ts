@@ -70,6 +70,13 @@ describe('context', () => {
     expect(trimPrefix(prefix, 1e9)).toBe(prefix);
   });
 
+  it('ends on an empty first line (a file that starts with a blank line) instead of looping', () => {
+    expect(trimPrefix('\n', 100)).toBe('\n');
+    expect(trimPrefix('\nfoo', 100)).toBe('\nfoo');
+    expect(trimPrefix('\n\nbar\nbaz', 100)).toBe('\n\nbar\nbaz');
+    expect(trimPrefix('\n' + 'word '.repeat(400) + '\nlast', 5)).toBe('last');
+  });
+
   it('trims the suffix from its end after a line break, keeping the cursor line', () => {
     const suffix = ');\n' + code;
     const t = trimSuffix(suffix, 100);
