@@ -332,6 +332,16 @@ describe('inline completion (real host, fake Ollama)', () => {
     expect(await cursor(s)).toEqual([1, 13]);
   });
 
+  it('works below an empty first line (that once hung the host)', async () => {
+    s = await real(['world', '()']);
+    await s.input('o<Esc>ohello ');
+    const ev = await s.waitForEvent('ZekeSuggestion');
+    expect(ev.data.text).toBe('world()');
+    expect(await s.lua<string[]>('return vim.api.nvim_buf_get_lines(0, 0, -1, false)')).toEqual(['', '', 'hello ']);
+    const sent = ollama!.requests.find((r) => r.path === '/api/generate')!.body;
+    expect(sent.prompt).toBe('\n\nhello ');
+  });
+
   it('typing through the suggestion sends no request', async () => {
     s = await real(['world', '()']);
     await s.input('ihello ');
