@@ -307,7 +307,9 @@ export function createRouterService(opts: RouterServiceOptions) {
     remember(scope, record);
     recordRequest(p, hints, chosen, record, true);
     const spend = spendNow();
-    opts.emit?.('route', { scope: p.scope, feature: p.feature, requested, ref: chosen.ref, local: chosen.local, escalated: report.escalated, via_omen: viaOmen, cost_usd: result.cost?.usd ?? 0, spend_today_usd: spend.todayUsd });
+    // Completion runs on nearly every pause in typing: its routes are not news for the
+    // statusline (which shows the chat route), and each event costs Neovim a message and a redraw.
+    if (p.feature !== 'completion') opts.emit?.('route', { scope: p.scope, feature: p.feature, requested, ref: chosen.ref, local: chosen.local, escalated: report.escalated, via_omen: viaOmen, cost_usd: result.cost?.usd ?? 0, spend_today_usd: spend.todayUsd });
     return result;
   }
 
