@@ -6,6 +6,23 @@ import { intents, type ConfigIssue } from './config/index.js';
 
 export const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
+/** The editor's side of the context: the packer (src/context) decides what fits. */
+export const chatContext = z
+  .object({
+    path: z.string().optional(),
+    filetype: z.string().optional(),
+    selection: z.object({ text: z.string(), start_line: z.number().int(), end_line: z.number().int() }).optional(),
+    cursor: z.object({ line: z.number().int(), before: z.string(), after: z.string() }).optional(),
+    diagnostics: z
+      .array(z.object({ line: z.number().int(), severity: z.enum(['error', 'warn', 'info', 'hint']), message: z.string(), source: z.string().optional() }))
+      .default([]),
+    /** Files the user added (:ZekeContext add): text read by the host when absent. */
+    files: z.array(z.object({ path: z.string(), text: z.string().optional() })).default([]),
+    /** Other open buffers (not explicit: secret files are skipped). */
+    buffers: z.array(z.object({ path: z.string(), text: z.string() })).default([]),
+  })
+  .default({ diagnostics: [], files: [], buffers: [] });
+
 export const methods = {
   /** First call from every client: options from setup(), where to log. Can be repeated. */
   initialize: {
@@ -88,6 +105,30 @@ export const methods = {
       prefetch: z.boolean().default(false),
     }),
   },
+  /**
+   * One chat turn: the message (or a quick action on the selection) with its packed context
+   * and earlier turns, streamed as progress (stream parts, frame-batched) like generate.
+   */
+  'chat.send': {
+    instant: false,
+    params: z.object({
+      project: z.string(),
+      /** The conversation; default the project's current one. */
+      session: z.string().optional(),
+      message: z.string().default(''),
+      /** A quick action: sets the prompt and the routing intent. */
+      action: z.enum(['explain', 'fix', 'test', 'doc']).optional(),
+      context: chatContext,
+      model: z.string().optional(),
+      scope: z.string().optional(),
+    }),
+  },
+  /** The project's conversation (current, or `session`): turns in order. */
+  'chat.history': { instant: false, params: z.object({ project: z.string(), session: z.string().optional() }) },
+  /** Starts a new conversation for the project. */
+  'chat.new': { instant: false, params: z.object({ project: z.string() }) },
+  /** What would be sent as context, as preview lines with tokens vs budget. */
+  'context.preview': { instant: false, params: z.object({ project: z.string(), context: chatContext, model: z.string().optional() }) },
   /** Aliases and discovered models for the picker and completion; answered from the cache. */
   models: { instant: true, params: z.object({ project: z.string().optional() }) },
   /** Sets a feature's model for a project (persisted). */

@@ -60,6 +60,132 @@ return {
       },
       type = "object",
     },
+    chat = {
+      additionalProperties = false,
+      default = {
+        history = true,
+        keymaps = {
+          doc = "<leader>zd",
+          explain = "<leader>ze",
+          fix = "<leader>zf",
+          test = "<leader>zt",
+          toggle = "<leader>zc",
+        },
+        layout = "right",
+        max_turns = 20,
+        send_key = "<C-s>",
+        size = 0.4,
+        stop_key = "<C-c>",
+      },
+      properties = {
+        history = {
+          default = true,
+          type = "boolean",
+        },
+        keymaps = {
+          additionalProperties = false,
+          default = {
+            doc = "<leader>zd",
+            explain = "<leader>ze",
+            fix = "<leader>zf",
+            test = "<leader>zt",
+            toggle = "<leader>zc",
+          },
+          properties = {
+            doc = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>zd",
+            },
+            explain = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>ze",
+            },
+            fix = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>zf",
+            },
+            test = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>zt",
+            },
+            toggle = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>zc",
+            },
+          },
+          type = "object",
+        },
+        layout = {
+          default = "right",
+          enum = {
+            "right",
+            "left",
+            "bottom",
+            "float",
+          },
+          type = "string",
+        },
+        max_turns = {
+          default = 20,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        send_key = {
+          default = "<C-s>",
+          type = "string",
+        },
+        size = {
+          default = 0.4,
+          exclusiveMinimum = 0,
+          type = "number",
+        },
+        stop_key = {
+          default = "<C-c>",
+          type = "string",
+        },
+      },
+      type = "object",
+    },
     completion = {
       additionalProperties = false,
       default = {
@@ -307,6 +433,43 @@ return {
         },
       },
       expected = "a path, or false",
+    },
+    context = {
+      additionalProperties = false,
+      default = {
+        budget_tokens = 8000,
+        diagnostics = true,
+        instructions = {
+          ".zeke.md",
+        },
+        lines_around = 40,
+      },
+      properties = {
+        budget_tokens = {
+          default = 8000,
+          exclusiveMinimum = 0,
+          type = "integer",
+        },
+        diagnostics = {
+          default = true,
+          type = "boolean",
+        },
+        instructions = {
+          default = {
+            ".zeke.md",
+          },
+          items = {
+            type = "string",
+          },
+          type = "array",
+        },
+        lines_around = {
+          default = 40,
+          minimum = 0,
+          type = "integer",
+        },
+      },
+      type = "object",
     },
     host = {
       additionalProperties = false,

@@ -216,6 +216,47 @@ export const configSchema = z
         keymaps: { accept: '<Tab>', accept_word: '<M-Right>', accept_line: '<M-Down>', next: '<M-]>', prev: '<M-[>', dismiss: '<C-]>', trigger: '<M-\\>' },
       })
       .describe('Inline completion (ghost text).'),
+    chat: z
+      .object({
+        layout: z.enum(['right', 'left', 'bottom', 'float']).default('right').describe('Where the chat opens: a split (right, left, bottom) or a floating window.'),
+        size: z.number().positive().default(0.4).describe('Width (or height for bottom) of the split: a fraction of the editor below 1, else columns/lines.'),
+        send_key: z.string().default('<C-s>').describe('Insert-mode key in the chat input that sends (<CR> sends in normal mode).'),
+        stop_key: z.string().default('<C-c>').describe('Stops the answer being written (normal and insert mode in the chat).'),
+        history: z.boolean().default(true).describe('Keep the conversation per project across restarts.'),
+        max_turns: z.number().int().positive().default(20).describe('Earlier turns sent with a new message (trimmed to the model window).'),
+        keymaps: z
+          .object({
+            toggle: z.union([z.string(), z.literal(false)]).default('<leader>zc').describe('Open or close the chat (normal mode; in visual mode the selection is sent as context).'),
+            explain: z.union([z.string(), z.literal(false)]).default('<leader>ze').describe('Visual/normal: /explain the selection.'),
+            fix: z.union([z.string(), z.literal(false)]).default('<leader>zf').describe('Visual/normal: /fix the selection (with its diagnostics).'),
+            test: z.union([z.string(), z.literal(false)]).default('<leader>zt').describe('Visual/normal: /test — write tests for the selection.'),
+            doc: z.union([z.string(), z.literal(false)]).default('<leader>zd').describe('Visual/normal: /doc — document the selection.'),
+          })
+          .strict()
+          .default({ toggle: '<leader>zc', explain: '<leader>ze', fix: '<leader>zf', test: '<leader>zt', doc: '<leader>zd' })
+          .describe('Chat keys; false disables one.'),
+      })
+      .strict()
+      .default({
+        layout: 'right',
+        size: 0.4,
+        send_key: '<C-s>',
+        stop_key: '<C-c>',
+        history: true,
+        max_turns: 20,
+        keymaps: { toggle: '<leader>zc', explain: '<leader>ze', fix: '<leader>zf', test: '<leader>zt', doc: '<leader>zd' },
+      })
+      .describe('The chat panel.'),
+    context: z
+      .object({
+        lines_around: z.number().int().min(0).default(40).describe('Lines around the cursor sent when there is no selection.'),
+        instructions: z.array(z.string()).default(['.zeke.md']).describe('Project instruction files (at the project root) always sent first.'),
+        diagnostics: z.boolean().default(true).describe('Send the diagnostics of the selection (or cursor region).'),
+        budget_tokens: z.number().int().positive().default(8000).describe('Context budget when the model window is unknown (else a share of the window).'),
+      })
+      .strict()
+      .default({ lines_around: 40, instructions: ['.zeke.md'], diagnostics: true, budget_tokens: 8000 })
+      .describe('What chat and quick actions send as context.'),
     stats: z
       .object({
         file: z.string().optional().describe("SQLite file for stats and the budget ledger; default stdpath('data')/zeke/zeke.db."),

@@ -43,6 +43,7 @@ export function createCore(opts: CoreOptions): Core {
     resolved = resolveConfig(options, env);
     registry = undefined; // new config, new clients
     engine = undefined;
+    chatService = undefined;
     void router?.then((r) => r.close()).catch(() => {});
     router = undefined;
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
@@ -62,6 +63,12 @@ export function createCore(opts: CoreOptions): Core {
   const completion = () =>
     (engine ??= Promise.all([import('../completion/index.js'), routing(), providers()]).then(([m, svc, reg]) =>
       m.createCompletionEngine({ cfg: current(), router: svc, registry: reg, log }),
+    ));
+  // Chat sessions (history on disk under the data dir) load on first use.
+  let chatService: Promise<import('../chat/index.js').ChatService> | undefined;
+  const chats = () =>
+    (chatService ??= Promise.all([import('../chat/index.js'), routing()]).then(([m, svc]) =>
+      m.createChatService({ cfg: current(), router: svc, log, dataDir }),
     ));
   // The routing brain (and its SQLite store) also loads on first use.
   const routing = () => {
@@ -121,6 +128,24 @@ export function createCore(opts: CoreOptions): Core {
     async complete(p, signal, progress) {
       const engine = await completion();
       return engine.complete(p, signal, (value) => progress?.([value]));
+    },
+    async 'chat.send'(p, signal, progress) {
+      const chat = await chats();
+      const batch = createProgressBatcher<unknown>((parts) => progress?.(parts));
+      try {
+        return await chat.send(p, signal, (part) => batch.push(part));
+      } finally {
+        batch.flush();
+      }
+    },
+    async 'chat.history'(p) {
+      return (await chats()).history(p.project, p.session);
+    },
+    async 'chat.new'(p) {
+      return (await chats()).newSession(p.project);
+    },
+    async 'context.preview'(p) {
+      return (await chats()).preview(p.project, p.context, p.model);
     },
     async models(p) {
       const svc = await routing();
