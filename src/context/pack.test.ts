@@ -153,7 +153,7 @@ describe('packContext: the selection', () => {
     expect(packed.parts[0]).toMatchObject({ kind: 'selection', included: true, trimmed: false });
     expect(packed.text).toContain(sel);
     expect(packed.parts[1]).toMatchObject({ kind: 'file', included: false });
-    expect(packed.parts[1]!.reason).toMatch(/^no room left in the budget \(needs \d+ tokens, \d+ left\)$/);
+    expect(packed.parts[1]!.reason).toMatch(/^no room left in the budget \(\d+ tokens left\)$/);
   });
 
   it('is trimmed from the middle only when alone it exceeds the budget, and says so', () => {
@@ -331,5 +331,28 @@ describe('packContext: determinism', () => {
       );
       expect(packed.tokens, `budget ${budget}`).toBeLessThanOrEqual(budget);
     }
+  });
+});
+
+describe('packContext: long files', () => {
+  // Long bodies are estimated in chunks, and only as far as it takes to tell they do not fit.
+  const long = tsFile(3000); // ≈ 250 KB, many chunks
+  const whole = estimateTokens('### File: big.ts (3000 lines)\n```typescript\n' + long + '```');
+
+  it('a long file that fits is kept whole, its count an upper bound close to the exact one', () => {
+    const packed = packContext(base({ budgetTokens: whole + 500, files: [{ path: 'big.ts', text: long, explicit: true }] }));
+    const p = packed.parts.find((x) => x.path === 'big.ts')!;
+    expect(p).toMatchObject({ included: true, trimmed: false });
+    expect(p.tokens).toBeGreaterThanOrEqual(whole);
+    expect(p.tokens).toBeLessThanOrEqual(whole + 40);
+    expect(packed.tokens).toBeLessThanOrEqual(whole + 500);
+  });
+
+  it('one just over is trimmed, never sent whole', () => {
+    const sel = estimateTokens(packContext(base({ budgetTokens: 100_000 })).text);
+    const packed = packContext(base({ budgetTokens: whole + sel, files: [{ path: 'big.ts', text: long, explicit: true }] }));
+    const p = packed.parts.find((x) => x.path === 'big.ts')!;
+    expect(p.included).toBe(true);
+    expect(packed.tokens).toBeLessThanOrEqual(whole + sel);
   });
 });

@@ -120,20 +120,56 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+const fromArray = (costs: number[]) => (i: number) => costs[i]!;
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.length > 0 && !text.endsWith('\n') ? n + 1 : n;
+}
+
+/** Texts up to this size are estimated in one piece; longer ones in line-aligned chunks. */
+const CHUNK = 16_384;
+
+/** Estimated tokens of codeBlock(header, lang, body) if at most `limit`, else undefined —
+ * without estimating more of a long body than it takes to tell. Chunks split at newlines:
+ * the sum of their estimates is an upper bound of the whole's (a boundary can only count a
+ * whitespace run twice, and ceil once more), at most 2 per chunk above it. */
+function estimateUpTo(header: string, lang: string, body: string, limit: number): number | undefined {
+  if (body.length <= CHUNK) {
+    const t = estimateTokens(codeBlock(header, lang, body));
+    return t <= limit ? t : undefined;
+  }
+  // + 2: the fence may grow by a backtick or two when the body holds one.
+  let sum = estimateTokens(codeBlock(header, lang, '')) + 2;
+  let chunks = 1;
+  for (let at = 0; at < body.length; chunks++) {
+    const nl = body.indexOf('\n', at + CHUNK);
+    const end = nl < 0 ? body.length : nl + 1;
+    sum += estimateTokens(body.slice(at, end));
+    at = end;
+    if (sum - 2 * chunks > limit) return undefined; // surely over
+  }
+  if (sum <= limit) return sum;
+  // Within the slack of the bound: settle it exactly.
+  const t = estimateTokens(codeBlock(header, lang, body));
+  return t <= limit ? t : undefined;
+}
+
 /** Lines [lo, hi) whose costs sum to at most `budget`, grown outward from `center`, one line
  * at a time on the side nearer to it; empty when the center line alone does not fit. */
-function windowAround(costs: number[], center: number, budget: number): [number, number] {
-  if (center >= costs.length || costs[center]! > budget) return [center, center];
+function windowAround(cost: (i: number) => number, n: number, center: number, budget: number): [number, number] {
+  if (center >= n || cost(center) > budget) return [center, center];
   let lo = center;
   let hi = center + 1;
-  let used = costs[center]!;
+  let used = cost(center);
   for (;;) {
     // The side nearer to the center goes first (below on ties); the other if it does not fit.
     const upFirst = center - lo < hi - 1 - center;
-    const canUp = lo > 0 && used + costs[lo - 1]! <= budget;
-    const canDown = hi < costs.length && used + costs[hi]! <= budget;
-    if (canUp && (upFirst || !canDown)) used += costs[--lo]!;
-    else if (canDown) used += costs[hi++]!;
+    const canUp = lo > 0 && used + cost(lo - 1) <= budget;
+    const canDown = hi < n && used + cost(hi) <= budget;
+    if (canUp && (upFirst || !canDown)) used += cost(--lo);
+    else if (canDown) used += cost(hi++);
     else break;
   }
   return [lo, hi];
@@ -276,7 +312,7 @@ export function packContext(input: PackInput): PackedContext {
       }
       const lines = splitLines(ins.text);
       const costs = lines.map(lineCost);
-      const [lo, hi] = windowAround(costs, 0, room - estimateTokens(header + ' (truncated)') - 3);
+      const [lo, hi] = windowAround(fromArray(costs), costs.length, 0, room - estimateTokens(header + ' (truncated)') - 3);
       if (hi - lo === 0 || room < MIN_PARTIAL) {
         record({ kind: 'instructions', path: ins.path, tokens: 0, included: false, trimmed: false, reason: `over the instructions cap (${tokens} tokens, ${Math.max(0, room)} left)` }, slot.instructions);
         continue;
@@ -358,7 +394,7 @@ export function packContext(input: PackInput): PackedContext {
       } else {
         const overhead = estimateTokens(codeBlock(headerOf(first + 99999, first + 99999, true), ft, ''));
         const room = left() - overhead;
-        const [lo, hi] = room >= MIN_PARTIAL ? windowAround(lines.map(lineCost), cursorIdx, room) : [0, 0];
+        const [lo, hi] = room >= MIN_PARTIAL ? windowAround(fromArray(lines.map(lineCost)), lines.length, cursorIdx, room) : [0, 0];
         if (hi - lo === 0) {
           record({ kind: 'cursor', ...path, tokens: 0, included: false, trimmed: false, reason: `no room left in the budget (needs ${tokens} tokens, ${Math.max(0, left())} left)` }, slot.focus);
         } else {
@@ -399,31 +435,35 @@ export function packContext(input: PackInput): PackedContext {
     }
     const lang = langOf(f.path);
     const label = f.kind === 'file' ? 'File' : 'Open buffer';
-    const lines = splitLines(f.text);
-    const full = codeBlock(`### ${label}: ${f.path} (${lines.length} lines)`, lang, f.text);
-    const tokens = estimateTokens(full);
+    const nLines = countLines(f.text);
     const avail = left();
-    if (tokens <= avail) {
-      add(s, full, tokens);
+    const header = `### ${label}: ${f.path} (${nLines} lines)`;
+    // Estimated only as far as it could fit: a file far over what is left costs no more to
+    // reject than the part of it that fits.
+    const tokens = estimateUpTo(header, lang, f.text, avail);
+    if (tokens !== undefined) {
+      add(s, codeBlock(header, lang, f.text), tokens);
       record({ kind: f.kind, path: f.path, tokens, included: true, trimmed: false }, s);
       continue;
     }
-    const headerOf = (a: number, b: number) => `### ${label}: ${f.path}, ${lineRange(a, b)} of ${lines.length} (trimmed)`;
-    const room = avail - estimateTokens(codeBlock(headerOf(lines.length, lines.length), lang, ''));
+    const headerOf = (a: number, b: number) => `### ${label}: ${f.path}, ${lineRange(a, b)} of ${nLines} (trimmed)`;
+    const room = avail - estimateTokens(codeBlock(headerOf(nLines, nLines), lang, ''));
     if (room < MIN_PARTIAL) {
-      drop(`no room left in the budget (needs ${tokens} tokens, ${Math.max(0, avail)} left)`);
+      drop(`no room left in the budget (${Math.max(0, avail)} tokens left)`);
       continue;
     }
+    const lines = splitLines(f.text);
     const center = f.path === input.path && focusLine !== undefined ? Math.min(lines.length - 1, Math.max(0, focusLine - 1)) : relevantLine(f.text, lines, words);
-    const [lo, hi] = windowAround(lines.map(lineCost), center, room);
+    const cache: number[] = [];
+    const [lo, hi] = windowAround((i) => (cache[i] ??= lineCost(lines[i]!)), lines.length, center, room);
     if (hi - lo === 0) {
-      drop(`no room left in the budget (needs ${tokens} tokens, ${Math.max(0, avail)} left)`);
+      drop(`no room left in the budget (${Math.max(0, avail)} tokens left)`);
       continue;
     }
     const text = codeBlock(headerOf(lo + 1, hi), lang, lines.slice(lo, hi).join('\n'));
     const t = estimateTokens(text);
     add(s, text, t);
-    record({ kind: f.kind, path: f.path, tokens: t, included: true, trimmed: true, reason: `trimmed to ${lineRange(lo + 1, hi)} of ${lines.length} (around line ${center + 1}, the most relevant): the whole file needs ${tokens} tokens, ${avail} left` }, s);
+    record({ kind: f.kind, path: f.path, tokens: t, included: true, trimmed: true, reason: `trimmed to ${lineRange(lo + 1, hi)} of ${lines.length} (around line ${center + 1}, the most relevant): the whole file does not fit in the ${avail} tokens left` }, s);
   }
 
   // Render in slot order (stable: within a slot, in allocation order).
