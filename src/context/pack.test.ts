@@ -50,7 +50,7 @@ describe('packContext: priorities and budgets', () => {
     ],
     [
       6000,
-      ['instructions:.zeke.md:kept', 'selection:src/app.ts:kept', 'diagnostics:src/app.ts:kept', 'file:src/a.ts:kept', 'file:src/prices.ts:trimmed', 'buffer:src/b.ts:trimmed'],
+      ['instructions:.zeke.md:kept', 'selection:src/app.ts:kept', 'diagnostics:src/app.ts:kept', 'file:src/a.ts:kept', 'file:src/prices.ts:trimmed', 'buffer:src/b.ts:dropped'],
     ],
     [
       1200,

@@ -121,6 +121,11 @@ function splitLines(text: string): string[] {
 }
 
 const fromArray = (costs: number[]) => (i: number) => costs[i]!;
+function sumCosts(costs: number[], lo: number, hi: number): number {
+  let t = 0;
+  for (let i = lo; i < hi; i++) t += costs[i]!;
+  return t;
+}
 
 function countLines(text: string): number {
   let n = 0;
@@ -447,7 +452,7 @@ export function packContext(input: PackInput): PackedContext {
       continue;
     }
     const headerOf = (a: number, b: number) => `### ${label}: ${f.path}, ${lineRange(a, b)} of ${nLines} (trimmed)`;
-    const room = avail - estimateTokens(codeBlock(headerOf(nLines, nLines), lang, ''));
+    const room = avail - 2 - estimateTokens(codeBlock(headerOf(nLines - 1, nLines), lang, ''));
     if (room < MIN_PARTIAL) {
       drop(`no room left in the budget (${Math.max(0, avail)} tokens left)`);
       continue;
@@ -460,8 +465,10 @@ export function packContext(input: PackInput): PackedContext {
       drop(`no room left in the budget (${Math.max(0, avail)} tokens left)`);
       continue;
     }
-    const text = codeBlock(headerOf(lo + 1, hi), lang, lines.slice(lo, hi).join('\n'));
-    const t = estimateTokens(text);
+    const body = lines.slice(lo, hi).join('\n');
+    const text = codeBlock(headerOf(lo + 1, hi), lang, body);
+    // The window's line costs bound its estimate from above; no second pass over it.
+    const t = estimateTokens(codeBlock(headerOf(lo + 1, hi), lang, '')) + (fenceFor(body).length > 3 ? 2 : 0) + sumCosts(cache, lo, hi);
     add(s, text, t);
     record({ kind: f.kind, path: f.path, tokens: t, included: true, trimmed: true, reason: `trimmed to ${lineRange(lo + 1, hi)} of ${lines.length} (around line ${center + 1}, the most relevant): the whole file does not fit in the ${avail} tokens left` }, s);
   }
