@@ -477,7 +477,10 @@ export function packContext(input: PackInput): PackedContext {
   blocks.sort((a, b) => a.order - b.order);
   const text = blocks.map((b) => b.text).join(SEP);
   parts.sort((a, b) => partSlot.get(a)! - partSlot.get(b)!);
-  return { text, tokens: estimateTokens(text), budget, parts };
+  // `used` is the sum of the parts' estimates and one per separator: the preview's numbers add
+  // up, and it bounds estimateTokens(text) from above (blocks join at whitespace), without a
+  // last pass over the whole text.
+  return { text, tokens: used, budget, parts };
 }
 
 /** A human-readable preview of what was packed: one line per part, then the total. */
