@@ -1,7 +1,7 @@
 // Context-packer row of `npm run bench`: packContext() for a chat request from a 10k-line
 // buffer (selection of 40 lines, diagnostics) plus 20 added files (explicit and not, one of
 // them a secret, a few large enough to be trimmed), 5 other buffers and a .zeke.md, at a 32k
-// token budget — so every path runs: whole files, trimming around the most relevant line,
+// token budget (and 128k for a second row) — so every path runs: whole files, trimming around the most relevant line,
 // drops. Each run includes slicing the selection out of the buffer, as the host will.
 import { packContext, type PackInput } from '../src/context/index.js';
 
@@ -15,7 +15,7 @@ function tsFile(n: number, seed: number): string {
   return out.join('\n') + '\n';
 }
 
-export function measureContext(opts: { runs: number; warmup: number }): { samples: number[]; inputLines: number; tokens: number; budget: number; included: number; trimmed: number; dropped: number } {
+export function measureContext(opts: { runs: number; warmup: number; budget?: number }): { samples: number[]; inputLines: number; tokens: number; budget: number; included: number; trimmed: number; dropped: number } {
   const buffer = tsFile(10_000, 0);
   const files = Array.from({ length: 20 }, (_, i) => ({
     path: i === 7 ? 'config/.env.local' : `src/module${i}/index.ts`,
@@ -39,7 +39,7 @@ export function measureContext(opts: { runs: number; warmup: number }): { sample
       files,
       buffers,
       instructions,
-      budgetTokens: 32_000,
+      budgetTokens: opts.budget ?? 32_000,
       secretPatterns: ['.env', '.env.*', '*.pem', '*.key', 'id_rsa*'],
     };
     return packContext(input);
