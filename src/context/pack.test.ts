@@ -136,7 +136,7 @@ describe('packContext: priorities and budgets', () => {
           { path: 'b.ts', text: 'b\n', explicit: true },
           { path: 'a.ts', text: 'a\n', explicit: true },
         ],
-        buffers: [{ path: 'c.ts', text: 'c\n' }, { path: 'a.ts', text: 'dup\n' }, { path: 'src/app.ts', text: 'current\n' }],
+        buffers: [{ path: 'c.ts', text: 'c\n' }, { path: 'a.ts', text: 'dup\n' }, { path: 'src/app.ts', text: 'current\n' }, { path: '.env', text: 'S=1\n' }, { path: '.env', text: 'S=1\n' }],
       }),
     );
     expect(packed.parts.filter((p) => p.kind === 'file' || p.kind === 'buffer').map((p) => `${p.path}:${p.included ? 'in' : p.reason}`)).toEqual([
@@ -146,6 +146,8 @@ describe('packContext: priorities and budgets', () => {
       'c.ts:in',
       'a.ts:already included',
       'src/app.ts:the current buffer (its selection or cursor region is included)',
+      `.env:${SECRET_REASON}`,
+      '.env:listed twice (see above)',
     ]);
   });
 });

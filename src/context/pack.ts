@@ -415,7 +415,7 @@ export function packContext(input: PackInput): PackedContext {
   // 5. Added files (explicit first, in the order given), then other buffers.
   const words = focusWords(focusText + '\n' + (input.diagnostics ?? []).map((d) => d.message).join('\n'));
   const focusLine = input.selection ? input.selection.startLine : input.cursor?.line;
-  const seen = new Set<string>();
+  const seen = new Map<string, { included: boolean }>();
   const files = input.files ?? [];
   const ordered = [...files.filter((f) => f.explicit), ...files.filter((f) => !f.explicit)];
   const candidates: { kind: 'file' | 'buffer'; path: string; text: string; explicit: boolean }[] = [
@@ -425,11 +425,12 @@ export function packContext(input: PackInput): PackedContext {
   for (const f of candidates) {
     const s = f.kind === 'file' ? slot.files : slot.buffers;
     const drop = (reason: string) => record({ kind: f.kind, path: f.path, tokens: 0, included: false, trimmed: false, reason }, s);
-    if (seen.has(f.path)) {
-      drop('already included');
+    const before = seen.get(f.path);
+    if (before) {
+      drop(before.included ? 'already included' : 'listed twice (see above)');
       continue;
     }
-    seen.add(f.path);
+    seen.set(f.path, { included: false });
     if (f.kind === 'buffer' && input.path !== undefined && f.path === input.path) {
       drop('the current buffer (its selection or cursor region is included)');
       continue;
@@ -448,6 +449,7 @@ export function packContext(input: PackInput): PackedContext {
     const tokens = estimateUpTo(header, lang, f.text, avail);
     if (tokens !== undefined) {
       add(s, codeBlock(header, lang, f.text), tokens);
+      seen.set(f.path, { included: true });
       record({ kind: f.kind, path: f.path, tokens, included: true, trimmed: false }, s);
       continue;
     }
@@ -470,6 +472,7 @@ export function packContext(input: PackInput): PackedContext {
     // The window's line costs bound its estimate from above; no second pass over it.
     const t = estimateTokens(codeBlock(headerOf(lo + 1, hi), lang, '')) + (fenceFor(body).length > 3 ? 2 : 0) + sumCosts(cache, lo, hi);
     add(s, text, t);
+    seen.set(f.path, { included: true });
     record({ kind: f.kind, path: f.path, tokens: t, included: true, trimmed: true, reason: `trimmed to ${lineRange(lo + 1, hi)} of ${lines.length} (around line ${center + 1}, the most relevant): the whole file does not fit in the ${avail} tokens left` }, s);
   }
 
