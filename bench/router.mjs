@@ -1,5 +1,6 @@
 // Bench row for the routing decision (see router-entry.ts), bundled at run time.
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundle } from './bundle.mjs';
 import { summarize } from './stats.mjs';
 

@@ -16,6 +16,7 @@ import * as rpc from './rpc.mjs';
 import * as nvimBench from './nvim.mjs';
 import * as providers from './providers.mjs';
 import * as router from './router.mjs';
+import * as context from './context.mjs';
 import * as completion from './completion.mjs';
 import { killAll } from './proc.mjs';
 
@@ -151,6 +152,7 @@ async function main() {
       ['nvim', nvimBench],
       ['providers', providers],
       ['router', router],
+      ['context', context],
       ['completion', completion],
     ]) {
       const t0 = Date.now();
@@ -166,7 +168,7 @@ async function main() {
   m.node_in_nvim = nvimResult?.node_in_nvim;
 
   // Headline order: spawn → ready, round trips, memory.
-  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'prov_', 'compl_'];
+  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'context_', 'prov_', 'compl_'];
   const rows = results.flatMap((r) => r.rows);
   const rank = (row) => {
     const i = order.findIndex((p) => row.key.startsWith(p));
