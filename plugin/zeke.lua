@@ -64,3 +64,54 @@ end, {
   end,
   desc = 'zeke: inline completion on / off / toggle',
 })
+
+-- Chat (see :help zeke-chat). `range = true`: `:'<,'>ZekeChat` and `:'<,'>Zeke explain` from
+-- visual mode take the selection instead of failing with E481.
+vim.api.nvim_create_user_command('ZekeChat', function(opts)
+  if not require('zeke')._ensure_setup() then
+    return
+  end
+  require('zeke.chat').command(opts.args, opts.range > 0 and { line1 = opts.line1, line2 = opts.line2 } or nil)
+end, {
+  nargs = '*',
+  range = true,
+  complete = function(arglead)
+    return vim.tbl_filter(function(s)
+      return s:find(arglead, 1, true) == 1
+    end, { 'new', '/explain', '/fix', '/test', '/doc' })
+  end,
+  desc = 'zeke: toggle the chat, send a message (the range goes as context), or `new`',
+})
+
+vim.api.nvim_create_user_command('Zeke', function(opts)
+  if not require('zeke')._ensure_setup() then
+    return
+  end
+  local action, rest = opts.args:match('^%s*(%S+)%s*(.-)%s*$')
+  require('zeke.chat').action(action or '', {
+    range = opts.range > 0 and { line1 = opts.line1, line2 = opts.line2 } or nil,
+    message = rest,
+  })
+end, {
+  nargs = '+',
+  range = true,
+  complete = function(arglead)
+    return vim.tbl_filter(function(s)
+      return s:find(arglead, 1, true) == 1
+    end, { 'explain', 'fix', 'test', 'doc' })
+  end,
+  desc = 'zeke: a quick action (explain, fix, test, doc) on the range or the cursor region',
+})
+
+vim.api.nvim_create_user_command('ZekeContext', function(opts)
+  if not require('zeke')._ensure_setup() then
+    return
+  end
+  require('zeke.chat.contextview').command(opts.args, vim.api.nvim_get_current_win())
+end, {
+  nargs = '*',
+  complete = function(arglead, cmdline)
+    return require('zeke.chat.contextview').complete(arglead, cmdline)
+  end,
+  desc = 'zeke: chat context files (add [path], remove, clear; no argument: list and preview)',
+})

@@ -56,6 +56,7 @@ function M.setup(opts)
   start_triggers(resolved.options)
   require('zeke.statusline').attach()
   require('zeke.completion').setup(resolved.options.completion)
+  require('zeke.chat').setup(resolved.options.chat)
   did_setup = true
 end
 
@@ -177,6 +178,42 @@ function M.complete_accept()
   end
   c.accept()
   return true
+end
+
+---Opens or closes the chat panel (:ZekeChat, chat.keymaps.toggle). See :help zeke-chat.
+function M.chat_toggle()
+  if M._ensure_setup() then
+    require('zeke.chat').toggle()
+  end
+end
+
+---Sends a chat message; `opts.action` ("explain", "fix", "test", "doc") makes it a quick action.
+---@param message string
+---@param opts? { action?: string }
+function M.chat(message, opts)
+  if M._ensure_setup() then
+    require('zeke.chat').send(message, opts)
+  end
+end
+
+---Stops the chat answer being streamed (chat.stop_key).
+function M.chat_stop()
+  require('zeke.chat').stop()
+end
+
+---Starts a new chat conversation for the project (:ZekeChat new).
+function M.chat_new()
+  if M._ensure_setup() then
+    require('zeke.chat').new()
+  end
+end
+
+---Adds a file to the chat context (:ZekeContext add); default the current file.
+---@param path? string
+function M.context_add(path)
+  if M._ensure_setup() then
+    require('zeke.chat.contextview').command('add ' .. (path or ''))
+  end
 end
 
 ---State of the host: `status` ("stopped", "starting", "ready", "failed"), `ready_ms`, `failure`.

