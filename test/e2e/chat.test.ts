@@ -277,6 +277,49 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     expect(await s.lua('return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(vim.fn.win_getid(1)), 0, -1, false)')).toEqual(['x', 'z', 'y']);
   });
 
+  it('the toggle key in visual mode opens the chat with the selection for the next message', async () => {
+    s = await start();
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'a', 'b', 'c' })");
+    await s.input('jVj\\zc');
+    await s.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+    await s.input('iwhy?<C-s>');
+    await s.waitForLua('_G.fake.sends() == 1');
+    const p = await s.lua<any>('return _G.fake.last().params');
+    expect(p.message).toBe('why?');
+    expect(p.context.selection).toEqual({ text: 'b\nc', start_line: 2, end_line: 3 });
+    expect(await s.lua<string>('return vim.v.errmsg')).toBe('');
+  });
+
+  it('layouts: float and bottom with a size; the transcript follows the end only when there', async () => {
+    s = await start();
+    await s.lua("require('zeke').setup({ host = { start_delay_ms = -1 }, config_file = false, chat = { layout = 'float' } })");
+    await s.input('\\zc');
+    await s.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+    expect(await s.lua("return vim.api.nvim_win_get_config(vim.fn.bufwinid('zeke://chat')).relative")).toBe('editor');
+    await s.input('<Esc>\\zc');
+    await s.waitForLua("vim.fn.bufwinid('zeke://chat') == -1");
+    await s.lua("require('zeke').setup({ host = { start_delay_ms = -1 }, config_file = false, chat = { layout = 'bottom', size = 12 } })");
+    await s.input('\\zc');
+    await s.waitForLua("vim.api.nvim_buf_get_name(0):match('zeke://chat%-input') ~= nil");
+    const twin = "vim.fn.bufwinid('zeke://chat')";
+    expect(await s.lua(`return vim.api.nvim_win_get_config(${twin}).relative`)).toBe('');
+    expect(await s.lua(`return vim.api.nvim_win_get_height(${twin})`)).toBe(12);
+    expect(await s.lua(`return vim.api.nvim_win_get_width(${twin})`)).toBe(await s.lua('return vim.o.columns'));
+    await s.input('ihi<C-s>');
+    await s.waitForLua('_G.fake.sends() == 1');
+    await s.lua("_G.fake.push('one\\ntwo\\nthree\\n')");
+    await s.waitForEvent('ZekeChatDelta');
+    // the window followed the end
+    expect(await s.lua(`return vim.api.nvim_win_get_cursor(${twin})[1] == vim.api.nvim_buf_line_count(vim.fn.bufnr('zeke://chat'))`)).toBe(true);
+    // scrolled up: stays put
+    await s.lua(`vim.api.nvim_win_set_cursor(${twin}, { 1, 0 })`);
+    const since = s.events.length;
+    await s.lua("_G.fake.push('four\\nfive')");
+    await s.waitForEvent('ZekeChatDelta', { since });
+    expect(await s.lua(`return vim.api.nvim_win_get_cursor(${twin})[1]`)).toBe(1);
+    expect((await transcript(s)).endsWith('three\nfour\nfive')).toBe(true);
+  });
+
   it(':ZekeContext add / list with preview / dd removes', async () => {
     s = await start();
     const file = `${s.home}/ctx.lua`;
@@ -299,10 +342,15 @@ describe('chat panel (Lua layer, fake host calls)', () => {
 // Against the real host and a fake Ollama; needs the chat service (src/chat) to answer.
 describe.skipIf(!process.env.ZEKE_E2E_CHAT)('chat panel (real host, fake Ollama)', () => {
   const MODEL = 'coder:7b';
-  async function real(reply: string[], chunkDelayMs = 40, home?: Session) {
+  let first: Session | undefined;
+  afterEach(async () => {
+    await first?.close();
+    first = undefined;
+  });
+  async function real(reply: string[], chunkDelayMs = 40, before = '') {
     ollama ??= await createFakeOllama({ models: [{ name: MODEL, capabilities: ['completion', 'tools'] }], reply, faults: { chunkDelayMs } });
-    void home;
     const x = await startNvim();
+    if (before) await x.lua(before);
     await x.lua(`require('zeke').setup({
       host = { start_delay_ms = -1 }, config_file = false,
       providers = { ollama = { endpoints = { '${ollama.url}' } } },
@@ -317,49 +365,74 @@ describe.skipIf(!process.env.ZEKE_E2E_CHAT)('chat panel (real host, fake Ollama)
   };
 
   it('streams progressively, header with model and cost', async () => {
-    s = await real(['Hello', ' there', ',\nfriend', '!']);
+    s = await real(['Hello', ' there', ',\nfriend', '!'], 80);
     await open(s);
     await s.input('ihi<C-s>');
-    const seen = new Set<string>();
-    const answer = s.waitForEvent('ZekeChatAnswer', { timeoutMs: 30_000 });
-    for (let i = 0; i < 2; i++) {
-      const ev = await s.waitForEvent('ZekeChatDelta', { since: i === 0 ? 0 : s.events.length, timeoutMs: 30_000 });
-      void ev;
-      seen.add(await transcript(s));
+    const seen: string[] = [];
+    let since = 0;
+    for (;;) {
+      const ev = await Promise.race([
+        s.waitForEvent('ZekeChatDelta', { since, timeoutMs: 20_000 }),
+        s.waitForEvent('ZekeChatAnswer', { timeoutMs: 20_000 }),
+      ]);
+      if (ev.name === 'ZekeChatAnswer') break;
+      since = s.events.indexOf(ev) + 1;
+      seen.push(await transcript(s));
     }
-    const ev = await answer;
-    expect(ev.data.text).toBe('Hello there,\nfriend!');
-    expect(seen.size).toBeGreaterThanOrEqual(2);
-    const header = (await s.lua<string[]>(TRANSCRIPT)).find((l) => l.startsWith('## zeke ·'))!;
+    const ev = await s.waitForEvent('ZekeChatAnswer');
+    expect(ev.data).toMatchObject({ text: 'Hello there,\nfriend!', stopped: false });
+    const intermediate = new Set(seen.filter((t) => !t.includes('friend!')));
+    expect(intermediate.size).toBeGreaterThanOrEqual(2);
+    const t = await s.lua<string[]>(TRANSCRIPT);
+    const header = t.find((l) => l.startsWith('## zeke ·'))!;
     expect(header).toContain(MODEL);
     expect(header).toMatch(/\$\d/);
+    expect(t.slice(-2)).toEqual(['Hello there,', 'friend!']);
   });
 
   it('stop mid-stream disconnects the provider and marks "(stopped)"', async () => {
     s = await real(['a', 'b', 'c', 'd', 'e', 'f'], 300);
     await open(s);
     await s.input('ihi<C-s>');
-    await s.waitForEvent('ZekeChatDelta', { timeoutMs: 30_000 });
+    await s.waitForEvent('ZekeChatDelta', { timeoutMs: 20_000 });
+    const since = s.events.length;
     await s.input('<C-c>');
-    const ev = await s.waitForEvent('ZekeChatAnswer');
+    const ev = await s.waitForEvent('ZekeChatAnswer', { since });
     expect(ev.data.stopped).toBe(true);
     await ollama!.waitForDisconnect();
     expect(await transcript(s)).toContain('(stopped)');
   });
 
-  it('history survives a restart of Neovim (same home)', async () => {
-    s = await real(['remembered answer'], 0);
+  it('history survives a restart of Neovim (same data dir, same project)', async () => {
+    first = await real(['remembered answer'], 0);
+    await open(first);
+    await first.input('ifirst question<C-s>');
+    await first.waitForEvent('ZekeChatAnswer', { timeoutMs: 20_000 });
+    const data = `${first.home}/.local/share`;
+    const exited = new Promise((r) => first!.proc.once('exit', r));
+    first.nvim.command('qa!').catch(() => {});
+    await exited;
+    // stdpath('data') follows $XDG_DATA_HOME: the second Neovim uses the first one's data
+    s = await real(['unused'], 0, `vim.env.XDG_DATA_HOME = '${data}'`);
     await open(s);
-    await s.input('ifirst question<C-s>');
-    await s.waitForEvent('ZekeChatAnswer', { timeoutMs: 30_000 });
-    const home = s.home;
-    // a second Neovim on the same home and the same project
-    const cwd = await s.lua<string>('return vim.fn.getcwd()');
-    await s.nvim.command('qa!').catch(() => {});
-    const x = await startNvim({ env: { HOME: home } });
-    void x;
-    void cwd;
-    // harness homes are private: the restart check runs against the data dir of the first one
-    await x.close();
+    await s.waitForLua("table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr('zeke://chat'), 0, -1, false), '\\n'):find('remembered answer') ~= nil", 20_000);
+    const t = await transcript(s);
+    expect(t).toContain('first question');
+    expect(t.indexOf('first question')).toBeLessThan(t.indexOf('remembered answer'));
+  });
+
+  it('/explain on a visual selection reaches the model; errors are readable', async () => {
+    s = await real(['It adds.'], 0);
+    await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'local function add(a, b)', '  return a + b', 'end' })");
+    await s.input('Vj\\ze');
+    await s.waitForEvent('ZekeChatAnswer', { timeoutMs: 20_000 });
+    const body = JSON.stringify(ollama!.requests.find((r) => r.path === '/api/chat')!.body);
+    expect(body).toContain('return a + b');
+    await s.lua("vim.cmd('ZekeModel chat=ollama:missing:1b')");
+    const since = s.events.length;
+    await s.lua("vim.cmd('ZekeChat hello')");
+    const ev = await s.waitForEvent('ZekeChatAnswer', { since, timeoutMs: 20_000 });
+    expect(ev.data.error).toBeTruthy();
+    expect(await transcript(s)).toMatch(/> ✗ \S/);
   });
 });

@@ -448,6 +448,14 @@ function M.apply_code()
   end
 end
 
+---Opens the panel with the visual selection as the context of the next message.
+function M.with_selection()
+  local sel = context.visual()
+  remember_source()
+  state.selection = sel
+  M.open()
+end
+
 ---@private for tests and :checkhealth
 function M._state()
   return state
@@ -461,6 +469,9 @@ function M.setup(o)
     vim.keymap.set('n', keys.toggle, function()
       require('zeke.chat').toggle()
     end, { desc = 'zeke: toggle the chat' })
+    vim.keymap.set('x', keys.toggle, "<Cmd>lua require('zeke.chat').with_selection()<CR>", {
+      desc = 'zeke: open the chat with the selection as context',
+    })
   end
   for action in pairs(M.actions) do
     local lhs = keys[action]

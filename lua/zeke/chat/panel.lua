@@ -96,16 +96,16 @@ function M.open(opts)
     vim.cmd(cmd)
     state.twin = vim.api.nvim_get_current_win()
     vim.api.nvim_win_set_buf(state.twin, transcript)
-    if layout == 'bottom' then
-      vim.api.nvim_win_set_height(state.twin, size(opts.size or 0.4, vim.o.lines))
-    else
-      vim.api.nvim_win_set_width(state.twin, size(opts.size or 0.4, vim.o.columns))
-    end
     vim.cmd('belowright split')
     state.iwin = vim.api.nvim_get_current_win()
     vim.api.nvim_win_set_buf(state.iwin, input)
     vim.api.nvim_win_set_height(state.iwin, input_height)
     vim.wo[state.iwin].winfixheight = true
+    if layout == 'bottom' then
+      vim.api.nvim_win_set_height(state.twin, size(opts.size or 0.4, vim.o.lines))
+    else
+      vim.api.nvim_win_set_width(state.twin, size(opts.size or 0.4, vim.o.columns))
+    end
   end
   winopts(state.twin)
   winopts(state.iwin)
