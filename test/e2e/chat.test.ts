@@ -428,11 +428,12 @@ describe.skipIf(!process.env.ZEKE_E2E_CHAT)('chat panel (real host, fake Ollama)
     await s.waitForEvent('ZekeChatAnswer', { timeoutMs: 20_000 });
     const body = JSON.stringify(ollama!.requests.find((r) => r.path === '/api/chat')!.body);
     expect(body).toContain('return a + b');
-    await s.lua("vim.cmd('ZekeModel chat=ollama:missing:1b')");
+    ollama!.setFaults({ status: 400, errorMessage: 'model is broken', onlyPaths: ['/api/chat', '/api/generate'] });
     const since = s.events.length;
     await s.lua("vim.cmd('ZekeChat hello')");
     const ev = await s.waitForEvent('ZekeChatAnswer', { since, timeoutMs: 20_000 });
     expect(ev.data.error).toBeTruthy();
     expect(await transcript(s)).toMatch(/> ✗ \S/);
+    expect(await transcript(s)).not.toMatch(/stack traceback|at \S+ \(/);
   });
 });
