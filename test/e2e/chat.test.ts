@@ -157,6 +157,16 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     expect(await s.lua('return _G.fake.last().params.session')).toBe('old');
   });
 
+  it('a message sent before the history arrives waits for it and goes below it', async () => {
+    s = await start(`_G.fake.history = { session = 'old', turns = { { role = 'user', content = 'earlier question' } } }`);
+    await s.lua("require('zeke.chat').open(); require('zeke.chat').send('early')");
+    await s.waitForLua('_G.fake.sends() == 1');
+    const t = await transcript(s);
+    expect(t.indexOf('earlier question')).toBeGreaterThanOrEqual(0);
+    expect(t.indexOf('earlier question')).toBeLessThan(t.indexOf('early\n'));
+    expect(await s.lua('return _G.fake.last().params.session')).toBe('old');
+  });
+
   it('/explain on a visual selection sends exactly that selection, no E481', async () => {
     s = await start();
     await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'local a = 1', 'local bb = 2', 'local c = 3', 'return a' })");

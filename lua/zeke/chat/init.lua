@@ -161,9 +161,21 @@ local function load_history(cb)
     return cb and cb()
   end
   local generation = state.generation
+  local mine = {} -- sends made meanwhile wait for the history (so it stays above them)
+  state.loading = mine
+  local function release()
+    if state.loading ~= mine then
+      return -- dropped by new(), or another load took over
+    end
+    local queued = mine
+    state.loading = nil
+    for _, fn in ipairs(queued) do
+      fn()
+    end
+  end
   host.request('chat.history', { project = root }, function(err, res)
     if generation ~= state.generation or state.project ~= root then
-      return
+      return release()
     end
     if err then
       if err.code ~= 'cancelled' then
@@ -172,13 +184,11 @@ local function load_history(cb)
     elseif type(res) == 'table' then
       state.session = type(res.session) == 'string' and res.session or state.session
       local buf = transcript()
-      -- turns sent while history loaded stay below it
-      if not state.current and vim.api.nvim_buf_line_count(buf) <= 1 then
-        for _, turn in ipairs(type(res.turns) == 'table' and res.turns or {}) do
-          render.turn(buf, turn)
-        end
+      for _, turn in ipairs(type(res.turns) == 'table' and res.turns or {}) do
+        render.turn(buf, turn)
       end
     end
+    release()
     fire('ZekeChatHistory', { turns = type(res) == 'table' and type(res.turns) == 'table' and #res.turns or 0 })
     if cb then
       cb()
@@ -268,6 +278,12 @@ function M.send(message, o)
   if not panel.is_open() then
     M.open()
   end
+  if state.loading then
+    table.insert(state.loading, function()
+      M.send(message, o)
+    end)
+    return
+  end
   if state.current then
     return notify.warn('an answer is still streaming: stop it first (' .. (opts().stop_key or '<C-c>') .. ')')
   end
@@ -344,6 +360,7 @@ function M.new()
     M.stop()
   end
   state.generation = state.generation + 1
+  state.loading = nil
   state.session = nil
   state.project = project()
   state.loaded = true
