@@ -17,6 +17,7 @@ import * as nvimBench from './nvim.mjs';
 import * as providers from './providers.mjs';
 import * as router from './router.mjs';
 import * as context from './context.mjs';
+import * as chat from './chat.mjs';
 import * as completion from './completion.mjs';
 import { killAll } from './proc.mjs';
 
@@ -83,12 +84,14 @@ function verdictOf(row) {
   if (!row.target) return { ok: null, text: '' };
   const got = row.stats ? row.stats[row.target.stat ?? 'p50'] : row.value;
   if (got === undefined || got === null || Number.isNaN(got)) return { ok: false, text: '✗ no value' };
+  if (row.target.min !== undefined) return got >= row.target.min ? { ok: true, text: '✓ within' } : { ok: false, text: '✗ under' };
   return got <= row.target.max ? { ok: true, text: '✓ within' } : { ok: false, text: '✗ over' };
 }
 
 function targetText(row) {
   if (!row.target) return '—';
   const stat = row.stats ? ` ${row.target.stat ?? 'p50'}` : '';
+  if (row.target.min !== undefined) return `≥ ${row.target.min.toLocaleString('en-US')}${row.unit ? ' ' + row.unit : ''}${stat}`;
   return `≤ ${row.target.max}${row.unit ? ' ' + row.unit : ''}${stat}`;
 }
 
@@ -153,6 +156,7 @@ async function main() {
       ['providers', providers],
       ['router', router],
       ['context', context],
+      ['chat', chat],
       ['completion', completion],
     ]) {
       const t0 = Date.now();
@@ -168,7 +172,7 @@ async function main() {
   m.node_in_nvim = nvimResult?.node_in_nvim;
 
   // Headline order: spawn → ready, round trips, memory.
-  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'context_', 'prov_', 'compl_'];
+  const order = ['host_ready_', 'node_bare', 'host_start_block', 'rpc_lua_call', 'rpc_lua_request', 'rpc_jsonrpc', 'rss_idle', 'rss_busy', 'router_', 'context_', 'chat_', 'prov_', 'compl_'];
   const rows = results.flatMap((r) => r.rows);
   const rank = (row) => {
     const i = order.findIndex((p) => row.key.startsWith(p));

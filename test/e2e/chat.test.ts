@@ -1,7 +1,6 @@
 // The chat panel from the user's side: keys typed into a real Neovim, the transcript read back
 // from its buffer. Most tests replace the host's chat.* calls with a controllable fake in Lua
-// (the Lua layer is under test); the last group runs the real host against a fake Ollama once
-// the chat service lands (ZEKE_E2E_CHAT=1).
+// (the Lua layer is under test); the last group runs the real host against a fake Ollama.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeOllama, type FakeOllama } from '../fakes/index.js';
 import { startNvim, type Session } from './harness.js';
@@ -350,7 +349,7 @@ describe('chat panel (Lua layer, fake host calls)', () => {
 });
 
 // Against the real host and a fake Ollama; needs the chat service (src/chat) to answer.
-describe.skipIf(!process.env.ZEKE_E2E_CHAT)('chat panel (real host, fake Ollama)', () => {
+describe('chat panel (real host, fake Ollama)', () => {
   const MODEL = 'coder:7b';
   let first: Session | undefined;
   afterEach(async () => {

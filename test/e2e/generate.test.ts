@@ -34,7 +34,8 @@ describe('generate', () => {
   it('streams parts to on_progress in batches, then answers with text, usage and cost', async () => {
     const words = Array.from({ length: 40 }, (_, i) => `word${i} `);
     ollama = await createFakeOllama({ reply: words });
-    ollama.setFaults({ chunkDelayMs: 5 });
+    // 40 words over ~800 ms: many 16 ms frames even on a loaded machine.
+    ollama.setFaults({ chunkDelayMs: 20 });
     s = await startNvim();
     await setup(s, ollama.url);
     await s.lua(START, ['code-fast']);
