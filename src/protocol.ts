@@ -6,6 +6,24 @@ import { intents, type ConfigIssue } from './config/index.js';
 
 export const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
+/**
+ * One proposed change: replace lines start_line..end_line (1-based, inclusive; end_line =
+ * start_line - 1 for a pure insertion before start_line) — which must read `old_lines` — by
+ * `new_lines`. `before`/`after` are up to 3 lines of context used to re-anchor it.
+ */
+export const editHunk = z.object({
+  id: z.string(),
+  start_line: z.number().int().min(1),
+  end_line: z.number().int().min(0),
+  old_lines: z.array(z.string()),
+  new_lines: z.array(z.string()),
+  before: z.array(z.string()).default([]),
+  after: z.array(z.string()).default([]),
+  /** Set by edit.reanchor when the region changed under the proposal: must not be applied. */
+  conflict: z.string().optional(),
+});
+export type EditHunk = z.output<typeof editHunk>;
+
 /** The editor's side of the context: the packer (src/context) decides what fits. */
 export const chatContext = z
   .object({
@@ -129,6 +147,39 @@ export const methods = {
   'chat.new': { instant: false, params: z.object({ project: z.string() }) },
   /** What would be sent as context, as preview lines with tokens vs budget. */
   'context.preview': { instant: false, params: z.object({ project: z.string(), context: chatContext, model: z.string().optional() }) },
+  /**
+   * Asks the model for an edit of `text` (the whole buffer) — of `range` when given — and
+   * answers with hunks anchored by content in `text`. Progress carries the hunks anchored so
+   * far ({ hunks }) as the answer streams.
+   */
+  'edit.propose': {
+    instant: false,
+    params: z.object({
+      project: z.string().optional(),
+      path: z.string().optional(),
+      filetype: z.string().default(''),
+      text: z.string(),
+      /** 1-based, inclusive lines the edit is about. */
+      range: z.object({ start_line: z.number().int().min(1), end_line: z.number().int().min(1) }).optional(),
+      instruction: z.string().min(1),
+      model: z.string().optional(),
+      scope: z.string().optional(),
+    }),
+  },
+  /** Hunks turning `text` into `replacement` for `range` (a chat code block being applied). */
+  'edit.from_text': {
+    instant: false,
+    params: z.object({
+      text: z.string(),
+      range: z.object({ start_line: z.number().int().min(1), end_line: z.number().int().min(1) }).optional(),
+      replacement: z.string(),
+    }),
+  },
+  /** Re-anchors pending hunks in the buffer's current text: moved, unchanged or conflicting. */
+  'edit.reanchor': {
+    instant: false,
+    params: z.object({ text: z.string(), hunks: z.array(editHunk) }),
+  },
   /** Aliases and discovered models for the picker and completion; answered from the cache. */
   models: { instant: true, params: z.object({ project: z.string().optional() }) },
   /** Sets a feature's model for a project (persisted). */

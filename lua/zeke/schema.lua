@@ -471,6 +471,117 @@ return {
       },
       type = "object",
     },
+    edit = {
+      additionalProperties = false,
+      default = {
+        keymaps = {
+          accept = "<leader>ha",
+          accept_all = "<leader>hA",
+          next = "]h",
+          prev = "[h",
+          reject = "<leader>hr",
+          reject_all = "<leader>hR",
+        },
+        preview = "inline",
+      },
+      properties = {
+        keymaps = {
+          additionalProperties = false,
+          default = {
+            accept = "<leader>ha",
+            accept_all = "<leader>hA",
+            next = "]h",
+            prev = "[h",
+            reject = "<leader>hr",
+            reject_all = "<leader>hR",
+          },
+          properties = {
+            accept = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>ha",
+            },
+            accept_all = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>hA",
+            },
+            next = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "]h",
+            },
+            prev = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "[h",
+            },
+            reject = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>hr",
+            },
+            reject_all = {
+              anyOf = {
+                {
+                  type = "string",
+                },
+                {
+                  const = false,
+                  type = "boolean",
+                },
+              },
+              default = "<leader>hR",
+            },
+          },
+          type = "object",
+        },
+        preview = {
+          default = "inline",
+          enum = {
+            "inline",
+            "split",
+          },
+          type = "string",
+        },
+      },
+      type = "object",
+    },
     host = {
       additionalProperties = false,
       default = {

@@ -247,6 +247,25 @@ export const configSchema = z
         keymaps: { toggle: '<leader>zc', explain: '<leader>ze', fix: '<leader>zf', test: '<leader>zt', doc: '<leader>zd' },
       })
       .describe('The chat panel.'),
+    edit: z
+      .object({
+        preview: z.enum(['inline', 'split']).default('inline').describe('inline: deleted lines highlighted and added lines shown below them in the buffer; split: a side-by-side diff.'),
+        keymaps: z
+          .object({
+            next: z.union([z.string(), z.literal(false)]).default(']h').describe('Next hunk.'),
+            prev: z.union([z.string(), z.literal(false)]).default('[h').describe('Previous hunk.'),
+            accept: z.union([z.string(), z.literal(false)]).default('<leader>ha').describe('Accept the hunk under the cursor.'),
+            reject: z.union([z.string(), z.literal(false)]).default('<leader>hr').describe('Reject the hunk under the cursor.'),
+            accept_all: z.union([z.string(), z.literal(false)]).default('<leader>hA').describe('Accept every hunk.'),
+            reject_all: z.union([z.string(), z.literal(false)]).default('<leader>hR').describe('Reject every hunk (the buffer stays as it was).'),
+          })
+          .strict()
+          .default({ next: ']h', prev: '[h', accept: '<leader>ha', reject: '<leader>hr', accept_all: '<leader>hA', reject_all: '<leader>hR' })
+          .describe('Buffer-local keys while a proposal is pending; false disables one.'),
+      })
+      .strict()
+      .default({ preview: 'inline', keymaps: { next: ']h', prev: '[h', accept: '<leader>ha', reject: '<leader>hr', accept_all: '<leader>hA', reject_all: '<leader>hR' } })
+      .describe('Edits with a diff preview (:ZekeEdit, applying a chat code block).'),
     context: z
       .object({
         lines_around: z.number().int().min(0).default(40).describe('Lines around the cursor sent when there is no selection.'),

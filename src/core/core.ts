@@ -44,6 +44,7 @@ export function createCore(opts: CoreOptions): Core {
     registry = undefined; // new config, new clients
     engine = undefined;
     chatService = undefined;
+    editService = undefined;
     void router?.then((r) => r.close()).catch(() => {});
     router = undefined;
     for (const p of resolved.providers) log.redact(p.apiKey.reveal());
@@ -70,6 +71,10 @@ export function createCore(opts: CoreOptions): Core {
     (chatService ??= Promise.all([import('../chat/index.js'), routing()]).then(([m, svc]) =>
       m.createChatService({ cfg: current(), router: svc, log, dataDir }),
     ));
+  // Edits (parse, anchor, re-anchor) load on first use.
+  let editService: Promise<import('../edits/index.js').EditService> | undefined;
+  const editing = () =>
+    (editService ??= Promise.all([import('../edits/index.js'), routing()]).then(([m, svc]) => m.createEditService({ cfg: current(), router: svc, log })));
   // The routing brain (and its SQLite store) also loads on first use.
   const routing = () => {
     const cfg = current();
@@ -146,6 +151,16 @@ export function createCore(opts: CoreOptions): Core {
     },
     async 'context.preview'(p) {
       return (await chats()).preview(p.project, p.context, p.model);
+    },
+    async 'edit.propose'(p, signal, progress) {
+      const edits = await editing();
+      return edits.propose(p, signal, (value) => progress?.([value]));
+    },
+    async 'edit.from_text'(p) {
+      return (await editing()).fromText(p);
+    },
+    async 'edit.reanchor'(p) {
+      return (await editing()).reanchor(p);
     },
     async models(p) {
       const svc = await routing();
