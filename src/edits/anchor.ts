@@ -213,7 +213,7 @@ function rebuild(search: string[], replace: string[], seg: string[]): string[] {
   const out: string[] = [];
   let si = 0;
   let ri = 0;
-  for (const c of diffArrays(search, replace, { comparator: (a, b) => norm(a) === norm(b) })) {
+  for (const c of diffArrays(search, replace)) {
     for (let k = 0; k < c.count; k++) {
       if (c.added) out.push(re(replace[ri++] ?? ''));
       else if (c.removed) si++;
@@ -250,6 +250,8 @@ function reindenter(search: string[], seg: string[]): (line: string) => string {
   const width = (x: string) => [...x].reduce((w, ch) => w + (ch === '\t' ? unit : 1), 0);
   const first = pairs[0];
   if (first) offset = width(first[1]) - width(first[0]);
+  // The model's indentation already is the buffer's: leave its lines alone.
+  if (pairs.every(([s, f]) => s === f)) return (line) => line;
   return (line) => {
     if (line.trim() === '') return '';
     const l = lead(line);
