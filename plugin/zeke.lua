@@ -115,3 +115,26 @@ end, {
   end,
   desc = 'zeke: chat context files (add [path], remove, clear; no argument: list and preview)',
 })
+
+-- Edits with a diff preview (see :help zeke-edit). Without a range: the whole buffer.
+vim.api.nvim_create_user_command('ZekeEdit', function(opts)
+  if not require('zeke')._ensure_setup() then
+    return
+  end
+  require('zeke.edit').propose(opts.args, opts.range > 0 and { line1 = opts.line1, line2 = opts.line2 } or nil)
+end, { nargs = '+', range = true, desc = 'zeke: propose an edit of the range (or buffer) from an instruction' })
+
+vim.api.nvim_create_user_command('ZekeDiff', function(opts)
+  if not require('zeke')._ensure_setup() then
+    return
+  end
+  require('zeke.edit').command(opts.args)
+end, {
+  nargs = 1,
+  complete = function(arglead)
+    return vim.tbl_filter(function(s)
+      return s:find(arglead, 1, true) == 1
+    end, { 'accept', 'reject', 'accept_all', 'reject_all', 'next', 'prev', 'cancel' })
+  end,
+  desc = 'zeke: act on the pending edit (accept, reject, accept_all, reject_all, next, prev, cancel)',
+})

@@ -57,6 +57,7 @@ function M.setup(opts)
   require('zeke.statusline').attach()
   require('zeke.completion').setup(resolved.options.completion)
   require('zeke.chat').setup(resolved.options.chat)
+  require('zeke.edit').setup()
   did_setup = true
 end
 

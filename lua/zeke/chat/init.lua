@@ -459,10 +459,12 @@ function M.apply_code()
   if not lines then
     return notify.warn('no code block under the cursor')
   end
-  if codeblock.apply(lines, source_win(), state.target) then
-    track(nil)
-    fire('ZekeChatApplied', { lines = #lines })
-  end
+  codeblock.apply(lines, source_win(), state.target, function(how)
+    if how then
+      track(nil)
+      fire('ZekeChatApplied', { lines = #lines, preview = how == 'preview' })
+    end
+  end)
 end
 
 ---Opens the panel with the visual selection as the context of the next message.
