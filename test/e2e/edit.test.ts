@@ -201,6 +201,29 @@ describe('edit preview (Lua layer, fake host calls)', () => {
     await s.waitForLua(`table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n') == ${JSON.stringify(SRC.join('\n'))}`);
   });
 
+  it('hunks accepted one by one with keys (cursor moves between) are still one undo step', async () => {
+    s = await start();
+    await propose(s);
+    await s.lua('vim.api.nvim_win_set_cursor(0, { 1, 0 })');
+    await s.input(']h\\ha');
+    await s.waitForLua("vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == 'A2'");
+    await s.input(']h\\ha');
+    await s.waitForLua("vim.api.nvim_buf_get_lines(0, 5, 6, false)[1] == 'B2'");
+    await s.input('u');
+    await s.waitForLua(`table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n') == ${JSON.stringify(SRC.join('\n'))}`);
+  });
+
+  it('undoing the edit inside a hunk clears its conflict', async () => {
+    s = await start();
+    await propose(s);
+    await s.lua("vim.api.nvim_win_set_cursor(0, { 5, 0 }); vim.cmd('normal! Axx')");
+    await s.waitForLua(`require('zeke.edit').get(0).hunks[2].conflict ~= nil`);
+    await s.input('u');
+    await s.waitForLua(`require('zeke.edit').get(0).hunks[2].conflict == nil`);
+    await s.lua("vim.api.nvim_win_set_cursor(0, { 5, 0 }); vim.cmd('ZekeDiff accept')");
+    expect(await lines(s)).toEqual(['a1', 'a2', 'a3', 'b1', 'B2', 'b3', 'c1', 'c2']);
+  });
+
   it('an edit above a pending hunk moves it; it still applies in the right place', async () => {
     s = await start();
     await propose(s);

@@ -168,7 +168,9 @@ local function on_changed(p)
   end
   local stale = false
   for _, h in ipairs(pending(p)) do
-    if not h.conflict and not track.holds(p.buf, h) then
+    if h.conflict and h.local_conflict and track.holds(p.buf, h) then
+      h.conflict, h.local_conflict = nil, nil -- the user undid the edit that broke it
+    elseif not h.conflict and not track.holds(p.buf, h) then
       stale = true
     end
   end
@@ -225,6 +227,9 @@ reanchor = function(p, then_)
     for _, h in ipairs(pending(p)) do
       if not h.conflict and not track.holds(p.buf, h) then
         h.conflict = err and ('the text changed (%s)'):format(err.message) or 'the text under it changed'
+      end
+      if h.conflict and track.rows(p.buf, h) then
+        h.local_conflict = true
       end
     end
     redraw(p)
