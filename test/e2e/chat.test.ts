@@ -247,7 +247,7 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     expect(t.join('\n')).not.toMatch(/stack traceback|\.lua:\d+/);
   });
 
-  it('yc yanks the code block; ga applies it in place of the selection as one undo step', async () => {
+  it('yc yanks the code block; ga proposes it in place of the selection; accepted, one undo restores', async () => {
     s = await start();
     await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'keep 1', 'old a', 'old b', 'keep 2' })");
     await s.input('jVj\\zf');
@@ -264,6 +264,10 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     expect(await s.lua("return vim.fn.getreg('\"')")).toBe('new a\nnew b\nnew c\n');
     await s.input('ga');
     await s.waitForEvent('ZekeChatApplied');
+    // The code block arrives as a diff preview in the source buffer; nothing is written yet.
+    await s.waitForEvent('ZekeEditHunks');
+    await s.lua("vim.api.nvim_win_call(vim.fn.win_getid(1), function() vim.cmd('ZekeDiff accept_all') end)");
+    await s.waitForEvent('ZekeEditDone');
     const src = "vim.api.nvim_buf_get_lines(vim.fn.bufnr(''), 0, -1, false)";
     const code = `local w = vim.fn.win_getid(1); return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(w), 0, -1, false)`;
     void src;
@@ -272,7 +276,7 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     expect(await s.lua(code)).toEqual(['keep 1', 'old a', 'old b', 'keep 2']);
   });
 
-  it('ga without a selection inserts below the source cursor', async () => {
+  it('ga without a selection proposes it below the source cursor', async () => {
     s = await start();
     await s.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'x', 'y' })");
     await ask(s, 'code please');
@@ -283,6 +287,10 @@ describe('chat panel (Lua layer, fake host calls)', () => {
     await s.lua("vim.cmd('wincmd k'); vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(0) - 1, 0 })");
     await s.input('ga');
     await s.waitForEvent('ZekeChatApplied');
+    // The code block arrives as a diff preview in the source buffer; nothing is written yet.
+    await s.waitForEvent('ZekeEditHunks');
+    await s.lua("vim.api.nvim_win_call(vim.fn.win_getid(1), function() vim.cmd('ZekeDiff accept_all') end)");
+    await s.waitForEvent('ZekeEditDone');
     expect(await s.lua('return vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(vim.fn.win_getid(1)), 0, -1, false)')).toEqual(['x', 'z', 'y']);
   });
 

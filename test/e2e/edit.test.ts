@@ -1,8 +1,7 @@
 // Edits with a diff preview from the user's side: :ZekeEdit / :ZekeDiff in a real Neovim, the
 // preview read back from extmarks, the buffer from its lines. Most tests replace the host's
 // edit.* calls with a controllable fake in Lua (the Lua layer is under test); the last group
-// runs the real host against a fake Ollama (enabled with ZEKE_E2E_EDIT once the edit service
-// lands).
+// runs the real host and edit service against a fake Ollama.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeOllama, type FakeOllama } from '../fakes/index.js';
 import { startNvim, type Session } from './harness.js';
@@ -352,7 +351,7 @@ describe('edit preview (Lua layer, fake host calls)', () => {
 });
 
 // Against the real host (edit service) and a fake Ollama answering with a SEARCH/REPLACE block.
-describe.skipIf(!process.env.ZEKE_E2E_EDIT)('edit preview (real host, fake Ollama)', () => {
+describe('edit preview (real host, fake Ollama)', () => {
   const MODEL = 'coder:7b';
   async function real(reply: string | string[]) {
     ollama = await createFakeOllama({ models: [{ name: MODEL }], reply } as any);
