@@ -725,6 +725,10 @@ return {
             },
             type = "string",
           },
+          num_ctx = {
+            exclusiveMinimum = 0,
+            type = "integer",
+          },
           prices = {
             additionalProperties = {
               additionalProperties = false,

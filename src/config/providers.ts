@@ -22,6 +22,8 @@ export interface ResolvedProvider {
   timeoutMs: number;
   proxy?: string;
   keepAlive?: string;
+  /** Ollama: the context length set by the user (sent with requests); undefined = server default. */
+  numCtx?: number;
   /** Price overrides, USD per 1M tokens, by model id. */
   prices: Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number }>;
   apiKey: Secret;
@@ -84,6 +86,7 @@ export function resolveProviders(
       timeoutMs: opts?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
       proxy: opts?.proxy,
       keepAlive: opts?.keep_alive,
+      numCtx: opts?.num_ctx,
       prices: Object.fromEntries(
         Object.entries(opts?.prices ?? {}).map(([model, p]) => [model, { input: p.input, output: p.output, cachedInput: p.cached_input, cacheWrite: p.cache_write }]),
       ),

@@ -46,6 +46,12 @@ export const providerSchema = z
     timeout_ms: z.number().int().positive().optional().meta({ expected: 'a positive whole number of milliseconds' }).describe('Request timeout.'),
     proxy: url.optional().describe('HTTP(S) proxy for this provider; otherwise HTTPS_PROXY/NO_PROXY apply.'),
     keep_alive: z.string().optional().describe('Ollama only: how long a model stays loaded, e.g. "30m".'),
+    num_ctx: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Ollama only: the context length your server runs models with. zeke never plans a prompt larger than this (default 4096, Ollama\'s default) and, when set, sends it with every request.'),
     prices: z
       .record(
         z.string(),

@@ -22,7 +22,8 @@ describe('buildCatalog', () => {
       config_file: false,
       aliases: { mine: ['ollama:qwen2.5-coder', 'mistral:codestral-latest'] },
       models: { chat: 'openai:gpt-5', completion: 'code-fast' },
-      providers: { openai: { prices: { 'gpt-5': { input: 1, output: 2 } } }, gemini: { enabled: false, api_key: 'k' } },
+      // num_ctx above the listed window: the list's value stands (the cap is tested below).
+      providers: { ollama: { num_ctx: 32768 }, openai: { prices: { 'gpt-5': { input: 1, output: 2 } } }, gemini: { enabled: false, api_key: 'k' } },
     },
     env,
   );
@@ -95,5 +96,27 @@ describe('buildCatalog', () => {
   it('takes extra refs (per-project choices)', () => {
     expect(buildCatalog(cfg, {}, ['openai:gpt-5.4-nano', 'mistral:x']).map((c) => c.ref)).toContain('openai:gpt-5.4-nano');
     expect(buildCatalog(cfg, {}, ['mistral:x']).map((c) => c.ref)).not.toContain('mistral:x');
+  });
+});
+
+describe('Ollama context windows', () => {
+  const listed = (ctx: number): Record<string, ModelInfo[]> => ({
+    ollama: [{ id: 'qwen2.5-coder:7b', provider: 'ollama', contextWindow: ctx }],
+  });
+
+  it("caps a model's window at the server's num_ctx (default 4096), so nothing is planned beyond what Ollama keeps", () => {
+    const cfg = resolveConfig({ config_file: false }, {});
+    const c = buildCatalog(cfg, listed(32768)).find((x) => x.ref === 'ollama:qwen2.5-coder:7b')!;
+    expect(c.contextWindow).toBe(4096);
+    const small = buildCatalog(cfg, listed(2048)).find((x) => x.ref === 'ollama:qwen2.5-coder:7b')!;
+    expect(small.contextWindow).toBe(2048);
+  });
+
+  it('uses providers.ollama.num_ctx when the user sets it', () => {
+    const cfg = resolveConfig({ config_file: false, providers: { ollama: { num_ctx: 16384 } } }, {});
+    const c = buildCatalog(cfg, listed(32768)).find((x) => x.ref === 'ollama:qwen2.5-coder:7b')!;
+    expect(c.contextWindow).toBe(16384);
+    // Alias targets the server has not listed get the same cap.
+    expect(buildCatalog(cfg, {}).find((x) => x.ref === 'ollama:deepseek-coder:14b')!.contextWindow).toBe(16384);
   });
 });

@@ -70,8 +70,19 @@ export function buildCatalog(cfg: ResolvedConfig, listed: Record<string, ModelIn
       out.push(c);
     }
   }
+  // An Ollama server runs a model with its num_ctx (default 4096), whatever the model's
+  // maximum: a prompt planned beyond it would be cut from the start, silently.
+  for (const c of out) {
+    const p = cfg.providers.find((x) => x.name === c.provider);
+    if (p?.kind !== 'ollama') continue;
+    const window = p.numCtx ?? OLLAMA_DEFAULT_NUM_CTX;
+    c.contextWindow = Math.min(c.contextWindow ?? window, window);
+  }
   return out;
 }
+
+/** Ollama's own default context length when the user sets none. */
+export const OLLAMA_DEFAULT_NUM_CTX = 4096;
 
 function candidate(p: ResolvedProvider, model: string, info: ModelInfo | undefined): Candidate {
   const c: Candidate = { ref: `${p.name}:${model}`, provider: p.name, model, local: p.kind === 'ollama' };

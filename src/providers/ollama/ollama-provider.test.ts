@@ -49,6 +49,7 @@ function testLog(): { log: Logger; lines: string[] } {
 
 interface Setup {
   keepAlive?: string;
+  numCtx?: number;
   apiKey?: string;
   timeoutMs?: number;
   options?: OllamaProviderOptions;
@@ -68,6 +69,7 @@ function makeProvider(endpoints: string[], s: Setup = {}): { provider: OllamaPro
     deployments: {},
     timeoutMs: s.timeoutMs ?? 5_000,
     ...(s.keepAlive !== undefined ? { keepAlive: s.keepAlive } : {}),
+    ...(s.numCtx !== undefined ? { numCtx: s.numCtx } : {}),
     prices: {},
     apiKey: new Secret(s.apiKey, s.apiKey ? 'config' : 'none'),
   };
@@ -817,5 +819,20 @@ describe('models, health, ps, embeddings', () => {
     fake.models.push({ name: 'nomic-embed-text' });
     fake.setFaults({ status: 500, onlyPaths: ['/api/embed'] });
     await expect(provider.embed({ signal: signal(), model: 'nomic-embed-text', input: ['x'], maxRetries: 0 })).rejects.toMatchObject({ code: 'server' });
+  });
+});
+
+describe('num_ctx', () => {
+  it('is sent only when the user set it (another value than the server default reloads the model)', async () => {
+    const fake = await fakeOllama({ models: FIXTURE_MODELS, reply: ['ok'] });
+    const model = FIXTURE_MODELS[0]!.name;
+    const plainProvider = makeProvider([fake.url]).provider;
+    await collect(plainProvider.chat({ model, messages: [{ role: 'user', content: 'hi' }], signal: signal() }));
+    const withCtx = makeProvider([fake.url], { numCtx: 16384 }).provider;
+    await collect(withCtx.chat({ model, messages: [{ role: 'user', content: 'hi' }], signal: signal() }));
+    const bodies = fake.requests.filter((r) => r.path === '/api/chat').map((r) => r.body as { options?: { num_ctx?: number } });
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]!.options?.num_ctx).toBeUndefined();
+    expect(bodies[1]!.options?.num_ctx).toBe(16384);
   });
 });

@@ -302,7 +302,9 @@ export function createOllamaProvider(ctx: ProviderContext, options: OllamaProvid
 
   function ollamaOptions(o: { maxTokens?: number; temperature?: number; stop?: string[]; numCtx?: number }): OllamaOptions | undefined {
     const out: OllamaOptions = {};
-    if (o.numCtx !== undefined) out.num_ctx = o.numCtx;
+    // Only a value the user chose: another value than the server's makes it reload the model.
+    const numCtx = o.numCtx ?? ctx.provider.numCtx;
+    if (numCtx !== undefined) out.num_ctx = numCtx;
     if (o.maxTokens !== undefined) out.num_predict = o.maxTokens;
     if (o.temperature !== undefined) out.temperature = o.temperature;
     if (o.stop?.length) out.stop = o.stop;
