@@ -21,8 +21,3 @@ export function dispatcherFor(proxy?: string, env: NodeJS.ProcessEnv = process.e
   return d;
 }
 
-export async function closeDispatchers(): Promise<void> {
-  const all = [...cache.values()];
-  cache.clear();
-  await Promise.allSettled(all.map((d) => d.close()));
-}

@@ -5,7 +5,7 @@
 // caller from an attempt that was abandoned: parts are forwarded only once an attempt has
 // produced its first text, tool call or finish.
 import type { ChatRequest, ProviderError, StreamPart } from '../provider/index.js';
-import type { Candidate, Decision, RouteHints, RouteTrace } from './types.js';
+import type { Candidate, Decision, RouteTrace } from './types.js';
 
 export interface AttemptOutcome {
   ref: string;
@@ -146,6 +146,3 @@ export async function executeRoute(
   );
 }
 
-export function hintsSummary(h: RouteHints): string {
-  return [h.intent, h.sizeHint, h.latency, h.budget].filter(Boolean).join(', ');
-}

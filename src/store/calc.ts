@@ -60,9 +60,6 @@ export function rowCost(row: Pick<RequestRecord, 'local' | 'costUsd'>): number {
   return row.local ? 0 : (row.costUsd ?? 0);
 }
 
-export function emptySpend(): SpendSummary {
-  return { todayUsd: 0, monthUsd: 0, byProvider: [] };
-}
 
 /** A copy with no undefined-valued keys and a fresh models object. */
 export function clonePrefs(p: ProjectPrefs): ProjectPrefs {

@@ -519,14 +519,23 @@ local function after_action(p)
   end
 end
 
-function M.accept(buf)
+-- The pending proposal of `buf` and the hunk under the cursor (else the next), or a warning.
+local function target(buf, verb)
   local p = M.get(buf)
   if not p then
     return notify.warn('no pending edit in this buffer')
   end
   local h = at_cursor(p)
   if not h then
-    return notify.warn('no hunk to accept')
+    return notify.warn('no hunk to ' .. verb)
+  end
+  return p, h
+end
+
+function M.accept(buf)
+  local p, h = target(buf, 'accept')
+  if not h then
+    return
   end
   accept(p, h, function()
     after_action(p)
@@ -534,13 +543,9 @@ function M.accept(buf)
 end
 
 function M.reject(buf)
-  local p = M.get(buf)
-  if not p then
-    return notify.warn('no pending edit in this buffer')
-  end
-  local h = at_cursor(p)
+  local p, h = target(buf, 'reject')
   if not h then
-    return notify.warn('no hunk to reject')
+    return
   end
   h.done = 'rejected'
   p.rejected = p.rejected + 1
