@@ -38,6 +38,11 @@ describe('generate', () => {
     ollama.setFaults({ chunkDelayMs: 20 });
     s = await startNvim();
     await setup(s, ollama.url);
+    // A first request warms the host (it loads routing, SQLite and the provider on first use);
+    // a cold host busy loading would take the whole stream in one batch.
+    await s.lua(START, ['code-fast']);
+    await s.waitForLua('_G.answer');
+    ollama.requests.length = 0;
     await s.lua(START, ['code-fast']);
     const answer = await s.waitForLua<any>('_G.answer');
     expect(answer.err).toBeUndefined();
